@@ -1,0 +1,29 @@
+# Two commands set everything up: `make demo` and `make test`. Both create .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/newsdesk ingest samples/
+	$(BIN)/newsdesk ask "What did the mayor say about the cost of the flood barrier?"
+	@if [ -t 0 ] && [ -t 1 ]; then $(BIN)/newsdesk chat; else echo "(not a terminal: skipping the chat; run $(BIN)/newsdesk chat)"; fi
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot ingest tests
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,198 @@
+"""The ``newsdesk`` command line: parses input, calls ``bot.service.Newsdesk``, prints results.
+
+Data goes to stdout, diagnostics to stderr. Exit codes: 0 ok, 1 user error (the message names the
+fix), 2 usage error (click's own).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from bot.errors import NewsdeskError
+from bot.labels import describe, outlet_label
+from bot.render import render_answer
+from bot.service import Newsdesk
+from bot.settings import BotSettings
+from ingest.types import IngestReport
+
+CHAT_HELP = """Type a question and press Enter. Commands:
+  /sources  list the ingested articles by outlet
+  /help     show this help
+  /quit     leave the chat (Ctrl-D works too)"""
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _desk(ctx: click.Context) -> Newsdesk:
+    desk = ctx.find_object(Newsdesk)
+    assert desk is not None, "the group callback always sets ctx.obj"
+    return desk
+
+
+class _UserErrors(click.Group):
+    """Turns ``NewsdeskError`` into exit 1 with its message, once, for every command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as error:
+            raise click.ClickException(error.user_message) from error
+
+
+@click.group(cls=_UserErrors)
+@click.version_option(package_name="newsdesk")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """newsdesk: ask questions about news articles; answers quote the articles and flag each outlet."""
+    try:
+        settings = BotSettings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise click.ClickException(f"invalid setting NEWSDESK_{str(first['loc'][0]).upper()}: {first['msg']}") from None
+    ctx.obj = Newsdesk(settings)
+
+
+def _report_json(report: IngestReport) -> dict[str, Any]:
+    return dataclasses.asdict(report)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "json_", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], json_: bool) -> None:
+    """Ingest article files and folders (.txt, .md).
+
+    \b
+    Example:
+      newsdesk ingest samples/ ../shared/seeds/000_f89702b78f56e684.txt
+    """
+    desk = _desk(ctx)
+    report = desk.ingest(paths, on_file=lambda path: click.echo(f"ingesting {path}", err=True) if not json_ else None)
+    for failure in report.failed:
+        click.echo(f"failed: {failure.source}: {failure.error}", err=True)
+    if json_:
+        _print_json(_report_json(report))
+    else:
+        click.echo(
+            f"added {len(report.added)}, unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
+            f"{report.chunks} chunks written"
+        )
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "json_", is_flag=True, help="Print the answer as JSON (see the README for its fields).")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=None,
+              help="Passages to retrieve (default: NEWSDESK_TOP_K).")
+@click.pass_context
+def ask(ctx: click.Context, question: str, json_: bool, k: int | None) -> None:
+    """Answer a question from the ingested articles, with quotes and outlet-flagged sources.
+
+    \b
+    Example:
+      newsdesk ask "What did Lavrov say about Kiev?"
+    """
+    if not question.strip():
+        raise click.UsageError("the question is empty")
+    result = _desk(ctx).ask(question, k=k)
+    if json_:
+        _print_json(dataclasses.asdict(result))
+    else:
+        click.echo(render_answer(result))
+
+
+def _sources_text(desk: Newsdesk) -> str:
+    records = desk.sources()
+    if not records:
+        return "No articles ingested yet: run `newsdesk ingest PATH`."
+    by_outlet: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        label = describe(outlet_label(record.original, desk.registry))
+        host = outlet_label(record.publisher, desk.registry) if record.publisher else None
+        via = f" (via {host.name})" if host and record.original and host.name != label.split(" (")[0] else ""
+        date = f"{record.published_at[:10]} " if record.published_at else ""
+        by_outlet[label].append(f"  {date}{record.title}{via} [{record.id}]")
+    lines = [f"{len(records)} articles from {len(by_outlet)} outlets:"]
+    for label in sorted(by_outlet):
+        lines.append(label)
+        lines.extend(by_outlet[label])
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.option("--json", "json_", is_flag=True, help="Print the articles as JSON.")
+@click.pass_context
+def sources(ctx: click.Context, json_: bool) -> None:
+    """List the ingested articles, grouped by original outlet.
+
+    \b
+    Example:
+      newsdesk sources --json
+    """
+    desk = _desk(ctx)
+    if json_:
+        rows = []
+        for record in desk.sources():
+            row = dataclasses.asdict(record)
+            row["outlet"] = dataclasses.asdict(outlet_label(record.original, desk.registry))
+            rows.append(row)
+        _print_json(rows)
+    else:
+        click.echo(_sources_text(desk))
+
+
+@cli.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Ask questions one after another (/sources, /help, /quit).
+
+    \b
+    Example:
+      newsdesk chat
+    """
+    desk = _desk(ctx)
+    click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
+    stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
+    while True:
+        click.echo("> ", nl=False)
+        line = stdin.readline()
+        if not line:
+            click.echo()
+            return
+        question = line.strip()
+        if not question:
+            continue
+        if question in ("/quit", "/exit"):
+            return
+        if question == "/help":
+            click.echo(CHAT_HELP)
+        elif question == "/sources":
+            click.echo(_sources_text(desk))
+        elif question.startswith("/"):
+            click.echo(f"unknown command {question}; /help lists the commands")
+        else:
+            try:
+                click.echo(render_answer(desk.ask(question)))
+            except NewsdeskError as error:
+                click.echo(f"error: {error.user_message}")
+
+
+def main() -> None:
+    cli(prog_name="newsdesk")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

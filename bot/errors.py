@@ -1,0 +1,24 @@
+"""Errors the user can act on. Each adapter maps ``NewsdeskError`` once (CLI: exit 1; Telegram: a reply)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class NewsdeskError(Exception):
+    """An error with a message for the user that names the fix."""
+
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class NoArticlesIngested(NewsdeskError):
+    def __init__(self) -> None:
+        super().__init__("no articles ingested yet: run `newsdesk ingest PATH` first")
+
+
+class StoreError(NewsdeskError):
+    retryable = True

@@ -1,0 +1,36 @@
+"""Plain-text rendering of answers and source lists, shared by the CLI and the chat REPL."""
+
+from __future__ import annotations
+
+from bot.labels import describe
+from bot.types import Answer, Citation
+
+
+def source_line(citation: Citation) -> str:
+    """``[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — "<title>"``."""
+    parts = [f"[{citation.n}] {describe(citation.outlet)}"]
+    if citation.republished_by:
+        parts.append(f" · republished by {citation.republished_by.name}")
+    if citation.published_at:
+        parts.append(f" · {citation.published_at[:10]}")
+    parts.append(f' — "{citation.title}"')
+    return "".join(parts)
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer, then one source entry per article: quotes from the same article share it (``[1, 2]``)."""
+    if answer.abstained:
+        return answer.answer
+    lines = [answer.answer, "", "Sources:"]
+    by_article: dict[str, list[Citation]] = {}
+    for citation in answer.citations:
+        by_article.setdefault(citation.article_id, []).append(citation)
+    for group in by_article.values():
+        citation = group[0]
+        numbers = ", ".join(str(c.n) for c in group)
+        lines.append(f"[{numbers}]" + source_line(citation).removeprefix(f"[{citation.n}]"))
+        if citation.url:
+            lines.append(f"    {citation.url}")
+        if citation.outlet.source:
+            lines.append(f"    outlet label: {citation.outlet.source}")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The library API the adapters call: ingest files, ask questions, list sources.
+
+Built once per entry point from ``BotSettings``; the embedder and the store open on first use, so
+``newsdesk --help`` and usage errors stay instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from pathlib import Path
+
+from bot.answer import answer
+from bot.errors import NoArticlesIngested, StoreError
+from bot.settings import BotSettings
+from bot.types import Answer
+from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
+from ingest.outlets import OutletRegistry
+from ingest.pipeline import ingest_paths
+from ingest.store import ChunkStore, StoreUnavailable
+from ingest.types import ArticleRecord, IngestReport
+
+TOKENIZER_NAME = "cl100k_base"
+
+
+class Newsdesk:
+    """One collection, its embedder and the outlet registry."""
+
+    def __init__(
+        self,
+        settings: BotSettings,
+        *,
+        registry: OutletRegistry | None = None,
+        embeddings: MiniLMEmbeddings | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry or OutletRegistry.bundled()
+        if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
+            self.__dict__["embeddings"] = embeddings
+
+    @cached_property
+    def embeddings(self) -> MiniLMEmbeddings:
+        return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        try:
+            return ChunkStore.open(
+                self.settings, self.embeddings, embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME
+            )
+        except StoreUnavailable as error:
+            raise StoreError(str(error)) from error
+
+    def ingest(self, paths: Iterable[Path], *, on_file: Callable[[Path], None] | None = None) -> IngestReport:
+        return ingest_paths(
+            paths, self.store, self.settings, count_word_pieces=self.embeddings.count_word_pieces, on_file=on_file
+        )
+
+    def sources(self) -> list[ArticleRecord]:
+        return self.store.articles()
+
+    def ask(self, question: str, *, k: int | None = None) -> Answer:
+        if self.store.count_chunks() == 0:
+            raise NoArticlesIngested()
+        passages = self.store.search(question, k or self.settings.top_k)
+        return answer(
+            question, passages, self.registry,
+            min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,
+        )

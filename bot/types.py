@@ -1,0 +1,47 @@
+"""Answer values: what the answerer returns and what ``ask --json`` prints (a contract other tools rely on)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class OutletLabel:
+    """The outlet behind a passage, as shown to the reader: ``source`` says who classified it, and when."""
+
+    name: str
+    domain: str | None
+    kind: str
+    country: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRef:
+    name: str
+    domain: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One quoted sentence, verbatim from the article body at ``[start:end]``."""
+
+    n: int
+    quote: str
+    article_id: str
+    chunk_id: str
+    title: str
+    url: str | None
+    published_at: str | None
+    outlet: OutletLabel
+    republished_by: SiteRef | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...]

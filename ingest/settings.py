@@ -1,0 +1,52 @@
+"""Settings that ingest needs; ``bot.settings`` extends them. Built once per entry point.
+
+This is the only module (with ``bot/settings.py``) that touches the process environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+def use_bundled_tiktoken() -> None:
+    """Point tiktoken at the BPE file shipped in the package, so it never downloads.
+
+    tiktoken looks for a file named sha1(download URL) in ``TIKTOKEN_CACHE_DIR`` and checks its sha256
+    against the hash it pins, so a corrupted file is rejected by tiktoken itself.
+    SEE: tiktoken/load.py ``read_file_cached``.
+    """
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(_PACKAGE_DATA / "tiktoken"))
+
+
+class IngestSettings(BaseSettings):
+    """Where the collection lives and how articles are chunked and embedded."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("newsdesk")),
+        description="Folder for the Chroma store and the local outlet registry.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000; "
+        "empty: on-disk store in data_dir.",
+    )
+    chunk_tokens: int = Field(
+        default=200, ge=32, le=240,
+        description="Chunk size in cl100k tokens; stays below the embedder's 256-word-piece window.",
+    )
+    chunk_overlap: int = Field(default=30, ge=0, le=100, description="Tokens shared by neighbouring chunks.")
+    embed_batch_size: int = Field(default=32, ge=1, le=256, description="Texts per embedding batch.")
+    embed_threads: int = Field(default=2, ge=1, le=64, description="onnxruntime intra-op threads for the embedder.")
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"

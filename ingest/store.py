@@ -1,0 +1,198 @@
+"""The only module that talks to Chroma. The rest of the code sees ``Chunk``, ``Passage`` and ``ArticleRecord``.
+
+Two collections share one identity: ``news_<hash>`` holds the chunks with their vectors, and
+``news_<hash>_articles`` holds one record per fully ingested article (its body and facts). An article
+counts as ingested only once its record exists, and its record is written after all its chunks went
+in with a single upsert; a run interrupted in between leaves chunks without a record, which the next
+ingest of that article replaces. Ids are content hashes, so a re-ingest changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from collections.abc import Iterable
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.embeddings import Embeddings
+
+from ingest.settings import IngestSettings
+from ingest.types import Article, ArticleRecord, Chunk, OutletRef, Passage
+
+# Chroma rejects a single add of more than its max batch size (5,461 in 1.5.x).
+_MAX_UPSERT = 5000
+
+
+class StoreUnavailable(RuntimeError):
+    """Chroma could not be opened or reached; the message says where it was looked for."""
+
+
+def collection_name(embedding_model: str, tokenizer: str, chunk_tokens: int, chunk_overlap: int) -> str:
+    """``news_<md5[:8]>`` of what built the index: a change of model or chunking gets a fresh collection."""
+    key = f"{embedding_model}|{tokenizer}|{chunk_tokens}|{chunk_overlap}"
+    return "news_" + hashlib.md5(key.encode()).hexdigest()[:8]
+
+
+def open_client(settings: IngestSettings) -> ClientAPI:
+    """A Chroma client: an HTTP client for ``chroma_url``, else an on-disk store under ``data_dir``."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(settings.chroma_url)
+        try:
+            return chromadb.HttpClient(
+                host=parts.hostname or "127.0.0.1",
+                port=parts.port or (443 if parts.scheme == "https" else 8000),
+                ssl=parts.scheme == "https",
+                settings=chroma_settings,
+            )
+        except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
+            raise StoreUnavailable(f"cannot reach the Chroma server at {settings.chroma_url}: {error}") from error
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def _ref_metadata(prefix: str, ref: OutletRef | None) -> dict[str, str]:
+    if ref is None:
+        return {}
+    fields = {f"{prefix}_name": ref.name}
+    if ref.domain:
+        fields[f"{prefix}_domain"] = ref.domain
+    return fields
+
+
+def _ref_from(metadata: dict[str, Any], prefix: str) -> OutletRef | None:
+    name = metadata.get(f"{prefix}_name")
+    return OutletRef(name=str(name), domain=metadata.get(f"{prefix}_domain")) if name else None
+
+
+def _article_metadata(article: Article) -> dict[str, Any]:
+    fields: dict[str, Any] = {"article_id": article.id, "title": article.title, "source_path": article.source_path}
+    if article.url:
+        fields["url"] = article.url
+    if article.published_at:
+        fields["published_at"] = article.published_at
+    fields |= _ref_metadata("publisher", article.publisher) | _ref_metadata("original", article.original)
+    return fields
+
+
+class ChunkStore:
+    """Chunks and article records of one collection identity, embedded with the given ``Embeddings``."""
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, name: str, *, metadata: dict[str, Any]) -> None:
+        self._embeddings = embeddings
+        self._chunks = client.get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata
+        )
+        # Article records need no similarity search; a constant 1-d vector satisfies Chroma.
+        self._articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+        self.name = name
+
+    @classmethod
+    def open(
+        cls, settings: IngestSettings, embeddings: Embeddings, *, embedding_model: str, tokenizer: str
+    ) -> ChunkStore:
+        name = collection_name(embedding_model, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+        metadata = {
+            "embedding_model": embedding_model,
+            "tokenizer": tokenizer,
+            "chunk_tokens": settings.chunk_tokens,
+            "chunk_overlap": settings.chunk_overlap,
+            "chromadb": importlib.metadata.version("chromadb"),
+        }
+        try:
+            return cls(open_client(settings), embeddings, name, metadata=metadata)
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            where = settings.chroma_url or settings.chroma_dir
+            raise StoreUnavailable(f"cannot open the Chroma store at {where}: {error}") from error
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self._articles.get(ids=[article_id], include=[])["ids"])
+
+    def add_article(self, article: Article, chunks: list[Chunk]) -> bool:
+        """Store an article and its chunks; False (and no embedding) when it is already complete."""
+        if self.has_article(article.id):
+            return False
+        self._chunks.delete(where={"article_id": article.id})  # leftovers of an interrupted run
+        vectors = self._embeddings.embed_documents([chunk.text for chunk in chunks])
+        base = _article_metadata(article)
+        metadatas = [base | {"chunk_index": c.index, "start": c.start, "end": c.end} for c in chunks]
+        for begin in range(0, len(chunks), _MAX_UPSERT):
+            part = slice(begin, begin + _MAX_UPSERT)
+            self._chunks.upsert(
+                ids=[c.id for c in chunks[part]],
+                embeddings=vectors[part],
+                documents=[c.text for c in chunks[part]],
+                metadatas=metadatas[part],
+            )
+        record = base | {"chunk_count": len(chunks)}
+        self._articles.upsert(ids=[article.id], embeddings=[[1.0]], documents=[article.body], metadatas=[record])
+        return True
+
+    def delete_article(self, article_id: str) -> bool:
+        """Remove an article and its chunks; False when it was not there."""
+        existed = self.has_article(article_id) or bool(
+            self._chunks.get(where={"article_id": article_id}, limit=1, include=[])["ids"]
+        )
+        self._chunks.delete(where={"article_id": article_id})
+        self._articles.delete(ids=[article_id])
+        return existed
+
+    def article_body(self, article_id: str) -> str | None:
+        found = self._articles.get(ids=[article_id], include=["documents"])
+        return found["documents"][0] if found["ids"] and found["documents"] else None
+
+    def articles(self) -> list[ArticleRecord]:
+        found = self._articles.get(include=["metadatas"])
+        records = [
+            ArticleRecord(
+                id=article_id,
+                title=str(meta.get("title", "")),
+                url=meta.get("url"),
+                published_at=meta.get("published_at"),
+                publisher=_ref_from(meta, "publisher"),
+                original=_ref_from(meta, "original"),
+                chunk_count=int(meta.get("chunk_count", 0)),
+                source_path=str(meta.get("source_path", "")),
+            )
+            for article_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
+        ]
+        return sorted(records, key=lambda r: (r.published_at or "", r.title))
+
+    def count_chunks(self) -> int:
+        return self._chunks.count()
+
+    def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[Passage]:
+        """The ``k`` chunks closest to ``query`` (cosine), best first, as ``Passage`` values."""
+        if k <= 0 or self._chunks.count() == 0:
+            return []
+        vector = self._embeddings.embed_query(query)
+        found = self._chunks.query(
+            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
+        )
+        rows: Iterable[tuple[str, str, dict[str, Any], float]] = zip(
+            found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
+        )
+        passages = [
+            Passage(
+                chunk_id=chunk_id,
+                article_id=str(meta["article_id"]),
+                text=text,
+                start=int(meta["start"]),
+                end=int(meta["end"]),
+                title=str(meta.get("title", "")),
+                url=meta.get("url"),
+                published_at=meta.get("published_at"),
+                publisher=_ref_from(meta, "publisher"),
+                original=_ref_from(meta, "original"),
+                score=1.0 - float(distance),
+            )
+            for chunk_id, text, meta, distance in rows
+        ]
+        return sorted(passages, key=lambda p: p.score, reverse=True)

@@ -1,0 +1,118 @@
+"""The values that cross module boundaries: articles, chunks, outlets and retrieved passages.
+
+They are frozen dataclasses so that no layer can change what another layer saw, and so that the
+store and the answerer never hand LangChain or Chroma objects to the rest of the code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class OutletRef:
+    """A site named by evidence (a footer, a URL), before or after a registry lookup."""
+
+    name: str
+    domain: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why we believe something about an article's provenance: the rule and the text it matched."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outlet:
+    """What the registry knows about one outlet; ``source`` and ``as_of`` back the ``kind``."""
+
+    name: str
+    domains: tuple[str, ...]
+    kind: str
+    country: str | None
+    source: str
+    as_of: str
+    owner: str | None = None
+
+    @property
+    def domain(self) -> str | None:
+        return self.domains[0] if self.domains else None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as ingested. ``body`` is the indexed text: the syndication footer is kept apart."""
+
+    id: str
+    title: str
+    body: str
+    source_path: str
+    url: str | None = None
+    published_at: str | None = None
+    author: str | None = None
+    publisher: OutletRef | None = None
+    original: OutletRef | None = None
+    footer: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A verbatim slice of an article body: ``article.body[start:end] == text``."""
+
+    id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A chunk as retrieved, with the article facts needed to cite it and its similarity score."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str
+    url: str | None
+    published_at: str | None
+    publisher: OutletRef | None
+    original: OutletRef | None
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """An ingested article as listed by the store (no body)."""
+
+    id: str
+    title: str
+    url: str | None
+    published_at: str | None
+    publisher: OutletRef | None
+    original: OutletRef | None
+    chunk_count: int
+    source_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestFailure:
+    source: str
+    error: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest run did; the CLI prints it and ``--json`` serialises it."""
+
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)
+    chunks: int = 0

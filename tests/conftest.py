@@ -1,0 +1,87 @@
+"""Test set-up: no network beyond loopback, real Chroma in tmp_path, the real ONNX embedder (loaded once)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.service import Newsdesk
+from bot.settings import BotSettings
+from ingest.embedder import MiniLMEmbeddings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_f89702b78f56e684.txt"
+SAMPLES = ROOT / "samples"
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach a host that is not on this machine."""
+
+
+def _is_local(address: object) -> bool:
+    if isinstance(address, (str, bytes)) and not isinstance(address, tuple):
+        return True  # AF_UNIX socket paths
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_local(address):
+        raise NetworkBlocked(f"tests may only connect to loopback, not {address!r}")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_local(address):
+        raise NetworkBlocked(f"tests may only connect to loopback, not {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Installed for the whole run, before any test module imports a client library.
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def embeddings() -> MiniLMEmbeddings:
+    return MiniLMEmbeddings(batch_size=32, threads=2)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BotSettings:
+    # Run from tmp_path so a developer's own .env never leaks into a test.
+    monkeypatch.chdir(tmp_path)
+    return BotSettings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def desk(settings: BotSettings, embeddings: MiniLMEmbeddings) -> Newsdesk:
+    return Newsdesk(settings, embeddings=embeddings)
+
+
+@pytest.fixture
+def seed() -> Path:
+    if not SEED.is_file():
+        pytest.skip(f"the seed article is not at {SEED} (../shared/seeds/ is absent)")
+    return SEED
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    monkeypatch.chdir(tmp_path)
+    yield {"NEWSDESK_DATA_DIR": str(tmp_path / "data")}

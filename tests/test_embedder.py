@@ -1,0 +1,39 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest import embedder as embedder_module
+from ingest.embedder import DIMENSION, EmbedderIntegrityError, MiniLMEmbeddings
+
+
+def test_paraphrase_is_closer_than_unrelated(embeddings: MiniLMEmbeddings) -> None:
+    vectors = np.array(embeddings.embed_documents([
+        "The central bank raised interest rates by a quarter point.",
+        "Borrowing costs went up 0.25 percentage points after the central bank's decision.",
+        "The striker scored twice in the second half of the cup final.",
+    ]))
+    paraphrase, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert paraphrase > unrelated + 0.3, (paraphrase, unrelated)
+
+
+def test_vectors_are_unit_length_and_keep_input_order(embeddings: MiniLMEmbeddings) -> None:
+    texts = ["a much longer sentence about elections and ballots " * 5, "short", "medium length text here"]
+    together = embeddings.embed(texts)
+    alone = np.array([embeddings.embed_query(t) for t in texts])
+    assert together.shape == (3, DIMENSION)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    # Length-sorted, padded batches must give each text the vector it gets alone.
+    np.testing.assert_allclose(together, alone, atol=1e-4)
+
+
+def test_tampered_tokenizer_is_rejected(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "tokenizer.json"
+    fake.write_text("{}")
+    monkeypatch.setattr(embedder_module, "TOKENIZER_PATH", fake)
+    with pytest.raises(EmbedderIntegrityError, match="sha256"):
+        MiniLMEmbeddings()
+
+
+def test_word_piece_count_is_untruncated(embeddings: MiniLMEmbeddings) -> None:
+    assert embeddings.count_word_pieces("word " * 400) == 402  # 400 words + [CLS] + [SEP]
