@@ -7,36 +7,25 @@ fix), 2 usage error (click's own).
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
+from bot.cli_common import desk_of, print_json
+from bot.cli_ingest import ingest, remove
 from bot.errors import NewsdeskError
 from bot.labels import describe, outlet_label
 from bot.render import render_answer
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from ingest.types import IngestReport
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
   /help     show this help
   /quit     leave the chat (Ctrl-D works too)"""
-
-
-def _print_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _desk(ctx: click.Context) -> Newsdesk:
-    desk = ctx.find_object(Newsdesk)
-    assert desk is not None, "the group callback always sets ctx.obj"
-    return desk
 
 
 class _UserErrors(click.Group):
@@ -62,36 +51,6 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Newsdesk(settings)
 
 
-def _report_json(report: IngestReport) -> dict[str, Any]:
-    return dataclasses.asdict(report)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "json_", is_flag=True, help="Print the report as JSON.")
-@click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], json_: bool) -> None:
-    """Ingest article files and folders (.txt, .md).
-
-    \b
-    Example:
-      newsdesk ingest samples/ ../shared/seeds/000_f89702b78f56e684.txt
-    """
-    desk = _desk(ctx)
-    report = desk.ingest(paths, on_file=lambda path: click.echo(f"ingesting {path}", err=True) if not json_ else None)
-    for failure in report.failed:
-        click.echo(f"failed: {failure.source}: {failure.error}", err=True)
-    if json_:
-        _print_json(_report_json(report))
-    else:
-        click.echo(
-            f"added {len(report.added)}, unchanged {len(report.unchanged)}, failed {len(report.failed)}; "
-            f"{report.chunks} chunks written"
-        )
-    if report.failed:
-        ctx.exit(1)
-
-
 @cli.command()
 @click.argument("question")
 @click.option("--json", "json_", is_flag=True, help="Print the answer as JSON (see the README for its fields).")
@@ -107,9 +66,9 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None) -> None:
     """
     if not question.strip():
         raise click.UsageError("the question is empty")
-    result = _desk(ctx).ask(question, k=k)
+    result = desk_of(ctx).ask(question, k=k)
     if json_:
-        _print_json(dataclasses.asdict(result))
+        print_json(dataclasses.asdict(result))
     else:
         click.echo(render_answer(result))
 
@@ -142,14 +101,14 @@ def sources(ctx: click.Context, json_: bool) -> None:
     Example:
       newsdesk sources --json
     """
-    desk = _desk(ctx)
+    desk = desk_of(ctx)
     if json_:
         rows = []
         for record in desk.sources():
             row = dataclasses.asdict(record)
             row["outlet"] = dataclasses.asdict(outlet_label(record.original, desk.registry))
             rows.append(row)
-        _print_json(rows)
+        print_json(rows)
     else:
         click.echo(_sources_text(desk))
 
@@ -163,7 +122,7 @@ def chat(ctx: click.Context) -> None:
     Example:
       newsdesk chat
     """
-    desk = _desk(ctx)
+    desk = desk_of(ctx)
     click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
     stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
     while True:
@@ -188,6 +147,10 @@ def chat(ctx: click.Context) -> None:
                 click.echo(render_answer(desk.ask(question)))
             except NewsdeskError as error:
                 click.echo(f"error: {error.user_message}")
+
+
+cli.add_command(ingest)
+cli.add_command(remove)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from bot.settings import BotSettings
 from bot.types import Answer
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
-from ingest.pipeline import ingest_paths
+from ingest.pipeline import ingest_sources, remove_articles
 from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport
 
@@ -51,10 +51,17 @@ class Newsdesk:
         except StoreUnavailable as error:
             raise StoreError(str(error)) from error
 
-    def ingest(self, paths: Iterable[Path], *, on_file: Callable[[Path], None] | None = None) -> IngestReport:
-        return ingest_paths(
-            paths, self.store, self.settings, count_word_pieces=self.embeddings.count_word_pieces, on_file=on_file
+    def ingest(
+        self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None
+    ) -> IngestReport:
+        """Ingest files, folders and URLs (see ``ingest.pipeline``)."""
+        return ingest_sources(
+            [str(s) for s in sources], self.store, self.settings, fmt=fmt,
+            count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
         )
+
+    def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
+        return remove_articles(ids_or_locations, self.store)
 
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()

@@ -8,6 +8,7 @@ published_at, author, publisher) for facts the text itself does not carry.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import re
 import unicodedata
@@ -18,7 +19,7 @@ import yaml
 
 from ingest.domains import registrable_domain
 from ingest.provenance import publisher_from_url, split_footer
-from ingest.types import Article, OutletRef
+from ingest.types import Article, Evidence, OutletRef
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -27,7 +28,11 @@ _FRONT_MATTER_KEYS = {"title", "url", "published_at", "author", "publisher"}
 
 
 class ArticleParseError(ValueError):
-    """The file is not an article we can read; the message says why, for the user."""
+    """A source is not an article we can read: ``source`` names it, ``reason`` says why, for the user."""
+
+    def __init__(self, source: object, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source, self.reason = str(source), reason
 
 
 def normalise_body(body: str) -> str:
@@ -46,23 +51,17 @@ def to_iso_utc(value: object) -> str | None:
     if isinstance(value, datetime):
         moment = value
     else:
-        text = str(value).strip().replace("Z", "+00:00")
+        text = str(value).strip()
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as error:
-            raise ArticleParseError(f"published_at {value!r} is not an ISO 8601 date") from error
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:  # RFC 2822, as in RSS and e-mail: "Tue, 10 Jun 2025 04:00:00 GMT"
+                moment = email.utils.parsedate_to_datetime(text)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"published_at {value!r} is not an ISO 8601 date") from error
     if moment.tzinfo is None:  # a date without a zone is taken as UTC rather than as local time
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _decode(raw: bytes, source: str) -> str:
-    if b"\x00" in raw[:8192]:
-        raise ArticleParseError(f"{source}: binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ArticleParseError(f"{source}: not valid UTF-8 (byte {error.start})") from error
 
 
 def _front_matter(text: str, source: str) -> tuple[dict[str, object], str]:
@@ -72,60 +71,109 @@ def _front_matter(text: str, source: str) -> tuple[dict[str, object], str]:
     try:
         fields = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as error:
-        raise ArticleParseError(f"{source}: front matter is not valid YAML ({error})") from error
+        raise ArticleParseError(source, f"front matter is not valid YAML ({error})") from error
     if not isinstance(fields, dict) or not set(fields) <= _FRONT_MATTER_KEYS:
         unknown = sorted(set(fields) - _FRONT_MATTER_KEYS) if isinstance(fields, dict) else fields
-        raise ArticleParseError(f"{source}: unknown front-matter keys {unknown}; allowed: {sorted(_FRONT_MATTER_KEYS)}")
+        raise ArticleParseError(source, f"unknown front-matter keys {unknown}; allowed: {sorted(_FRONT_MATTER_KEYS)}")
     return fields, text[match.end() :]
+
+
+def build_article(
+    *,
+    title: str,
+    paragraphs: list[str],
+    source: str,
+    url: str | None = None,
+    canonical_url: str | None = None,
+    published_at: object = None,
+    author: str | None = None,
+    publisher: OutletRef | None = None,
+    original: OutletRef | None = None,
+    site_name: str | None = None,
+    evidence: tuple[Evidence, ...] = (),
+) -> Article:
+    """An ``Article`` from parsed parts: trailing syndication footers leave the body and become provenance.
+
+    Publisher (the site the text was taken from): as given, else the page URL's domain, else the footer's host.
+    Original outlet: a credit footer first (strongest evidence), else as given, else the publisher.
+    """
+    paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
+    body_paragraphs, footers, footer_text = split_footer(paragraphs)
+    if not body_paragraphs:
+        raise ArticleParseError(source, "no body text" + (" after the headline" if title else ""))
+    body = "\n\n".join(body_paragraphs)
+    try:
+        published = to_iso_utc(published_at)
+    except ValueError as error:
+        raise ArticleParseError(source, str(error)) from error
+    publisher = publisher or publisher_from_url(url)
+    footer_original = next((m.original for m in footers if m.original), None)
+    publisher = publisher or next((m.publisher for m in footers if m.publisher), None)
+    return Article(
+        id=article_id(body),
+        title=title.strip() or body_paragraphs[0][:120],
+        body=body,
+        source_path=source,
+        url=url,
+        published_at=published,
+        author=author,
+        publisher=publisher,
+        original=footer_original or original or publisher,
+        footer="\n\n".join(footer_text) or None,
+        evidence=tuple(evidence) + tuple(match.evidence for match in footers),
+        canonical_url=canonical_url if canonical_url and canonical_url != url else None,
+        site_name=site_name,
+    )
 
 
 def parse_text(text: str, source: str) -> Article:
     """Parse the plain-text article format (see the module docstring)."""
     fields, text = _front_matter(text.replace("\r\n", "\n").replace("\r", "\n"), source)
-    lines = [line.strip() for line in text.split("\n")]
-    paragraphs = [line for line in lines if line]
+    paragraphs = [line.strip() for line in text.split("\n") if line.strip()]
     if fields.get("title"):
         title = str(fields["title"]).strip()
     elif paragraphs:
         title = paragraphs.pop(0)
     else:
-        raise ArticleParseError(f"{source}: empty file, no headline or body")
-    body_paragraphs, footers, footer_text = split_footer(paragraphs)
-    if not body_paragraphs:
-        raise ArticleParseError(f"{source}: no body text after the headline")
-    body = "\n\n".join(body_paragraphs)
-    url = str(fields["url"]).strip() if fields.get("url") else None
-    publisher = publisher_from_url(url)
+        raise ArticleParseError(source, "empty file, no headline or body")
+    publisher = None
     if fields.get("publisher"):
         name = str(fields["publisher"]).strip()
         publisher = OutletRef(name=name, domain=registrable_domain(name) if "." in name else None)
-    original = None
-    for match in footers:
-        original = original or match.original
-        publisher = publisher or match.publisher
-    return Article(
-        id=article_id(body),
+    return build_article(
         title=title,
-        body=body,
-        source_path=source,
-        url=url,
-        published_at=to_iso_utc(fields.get("published_at")),
+        paragraphs=paragraphs,
+        source=source,
+        url=str(fields["url"]).strip() if fields.get("url") else None,
+        published_at=fields.get("published_at"),
         author=str(fields["author"]) if fields.get("author") else None,
         publisher=publisher,
-        original=original or publisher,
-        footer="\n\n".join(footer_text) or None,
-        evidence=tuple(match.evidence for match in footers),
     )
 
 
-def read_article_file(path: Path) -> Article:
-    """Read one article file; raises ``ArticleParseError`` with a reason the user can act on."""
-    source = str(path)
-    if path.suffix.lower() not in TEXT_SUFFIXES:
-        raise ArticleParseError(f"{source}: unsupported file type {path.suffix or '(none)'!r}; expected .txt or .md")
+def decode_text(raw: bytes, source: str, charset: str | None = None) -> str:
+    """Text from bytes: binary data and invalid UTF-8 (or the declared charset) get a clear error."""
+    if b"\x00" in raw[:8192]:
+        raise ArticleParseError(source, "binary file, not text")
+    try:
+        return raw.decode(charset or "utf-8-sig")
+    except (UnicodeDecodeError, LookupError) as error:
+        where = f" (byte {error.start})" if isinstance(error, UnicodeDecodeError) else ""
+        raise ArticleParseError(source, f"not valid {charset or 'UTF-8'}{where}") from error
+
+
+def check_file_size(path: Path) -> None:
     size = path.stat().st_size
     if size == 0:
-        raise ArticleParseError(f"{source}: empty file")
+        raise ArticleParseError(path, "empty file")
     if size > MAX_FILE_BYTES:
-        raise ArticleParseError(f"{source}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
-    return parse_text(_decode(path.read_bytes(), source), source)
+        raise ArticleParseError(path, f"{size / 1e6:.0f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
+
+
+def read_article_file(path: Path) -> Article:
+    """Read one plain-text article file; raises ``ArticleParseError`` with a reason the user can act on."""
+    source = str(path)
+    if path.suffix.lower() not in TEXT_SUFFIXES:
+        raise ArticleParseError(source, f"unsupported file type {path.suffix or '(none)'!r}; expected .txt or .md")
+    check_file_size(path)
+    return parse_text(decode_text(path.read_bytes(), source), source)

@@ -1,57 +1,152 @@
-"""Ingest runs: expand paths, parse each article, chunk it and store it; one bad file never stops the rest."""
+"""Ingest runs: load each source, then add, update, link or skip each article; one bad item never stops the rest.
+
+Per article, by its location (canonical URL, URL or file path) and its id (hash of the text):
+- location already holds this text → ``unchanged`` (nothing embedded);
+- the text is already stored from elsewhere → an exact syndicated copy: ``linked`` as a new publication;
+- new text → chunked, embedded and stored: ``added``, or ``updated`` when the location held other text,
+  whose chunks are then removed (unless another location still publishes it).
+A near copy of a stored article (MinHash, see ``ingest.dedup``) is stored too, marked ``duplicate_of`` it.
+The state needed for these decisions is read from the store once per run, so an unchanged re-ingest
+costs a parse and a dictionary lookup per article.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
-from ingest.articles import TEXT_SUFFIXES, ArticleParseError, read_article_file
+from ingest.articles import ArticleParseError
 from ingest.chunking import chunk_article
+from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
+from ingest.fetch import Fetcher
+from ingest.loaders import expand_sources, load_source
 from ingest.settings import IngestSettings
 from ingest.store import ChunkStore
-from ingest.types import IngestFailure, IngestReport
+from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
 
 
-def expand_paths(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given, and the article files inside folders (recursively, sorted, hidden ones skipped)."""
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-                if found.is_file() and not hidden and found.suffix.lower() in TEXT_SUFFIXES:
-                    yield found
-        else:
-            yield path
+class _RunState:
+    """Locations, articles and signatures as stored, kept in step with what this run writes."""
+
+    def __init__(self, store: ChunkStore) -> None:
+        self.location_of: dict[str, str] = {}
+        self.locations_by_article: dict[str, set[str]] = defaultdict(set)
+        for publication in store.publications():
+            self.location_of[publication.location] = publication.article_id
+            self.locations_by_article[publication.article_id].add(publication.location)
+        signatures = store.signatures()
+        self.articles = set(signatures)
+        self.duplicates = DuplicateIndex({i: from_hex(h) for i, h in signatures.items() if h})
+        # Articles no location points at are leftovers of an interrupted update: drop them.
+        for orphan in self.articles - set(self.locations_by_article):
+            store.delete_article(orphan)
+            self.duplicates.remove(orphan)
+        self.articles &= set(self.locations_by_article)
+
+    def publish(self, location: str, article_id: str) -> str | None:
+        """Point ``location`` at ``article_id``; returns the article it pointed at before, if any."""
+        previous = self.location_of.get(location)
+        if previous:
+            self.locations_by_article[previous].discard(location)
+        self.location_of[location] = article_id
+        self.locations_by_article[article_id].add(location)
+        return previous
 
 
-def ingest_paths(
-    paths: Iterable[Path],
+def _as_near_copy(article: Article, original_id: str, similarity: float, store: ChunkStore) -> Article:
+    """Mark ``article`` as a copy; without stronger evidence, credit the outlet of the article it copies."""
+    known = store.article(original_id)
+    evidence = Evidence("near-duplicate", f"{similarity:.0%} of its text matches {original_id}"
+                        + (f" ({known.title})" if known else ""))
+    original = article.original
+    copies_known = known is not None and known.original is not None and known.original != article.publisher
+    earlier = known is not None and (not known.published_at or not article.published_at
+                                     or known.published_at <= article.published_at)
+    if copies_known and earlier and article.original == article.publisher and known is not None:
+        original = known.original
+    return dataclasses.replace(article, duplicate_of=original_id, original=original,
+                               evidence=(*article.evidence, evidence))
+
+
+def _store_article(article: Article, state: _RunState, store: ChunkStore, settings: IngestSettings,
+                   report: IngestReport, count_word_pieces: Callable[[str], int] | None) -> None:
+    location = article.location
+    if state.location_of.get(location) == article.id and article.id in state.articles:
+        report.unchanged.append(article.id)
+        return
+    if article.id in state.articles:
+        copy_of = article.id
+        (report.updated if location in state.location_of else report.linked).append(article.id)
+        report.syndicated.append(SyndicationLink(article.source_path, article.id, copy_of, 1.0))
+    else:
+        sig = signature(article.body)
+        if near := state.duplicates.closest(sig):
+            article = _as_near_copy(article, near[0], near[1], store)
+            report.syndicated.append(SyndicationLink(article.source_path, article.id, near[0], round(near[1], 3)))
+        chunks = chunk_article(article.id, article.body, max_tokens=settings.chunk_tokens,
+                               overlap=settings.chunk_overlap, count_word_pieces=count_word_pieces)
+        store.add_article(article, chunks, minhash=to_hex(sig))
+        state.articles.add(article.id)
+        state.duplicates.add(article.id, sig)
+        (report.updated if location in state.location_of else report.added).append(article.id)
+        report.chunks += len(chunks)
+    store.set_publication(article)
+    previous = state.publish(location, article.id)
+    if previous and previous != article.id and not state.locations_by_article[previous]:
+        store.delete_article(previous)  # the old text of an updated location, published nowhere else
+        state.articles.discard(previous)
+        state.duplicates.remove(previous)
+
+
+def ingest_sources(
+    sources: Iterable[str],
     store: ChunkStore,
     settings: IngestSettings,
     *,
+    fmt: str = "auto",
     count_word_pieces: Callable[[str], int] | None = None,
-    on_file: Callable[[Path], None] | None = None,
+    on_source: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into ``store``; failures are reported per source, never raised."""
+    """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised."""
     report = IngestReport()
-    for path in expand_paths(paths):
-        if on_file:
-            on_file(path)
-        try:
-            if not path.exists():
-                raise ArticleParseError(f"{path}: no such file or folder")
-            article = read_article_file(path)
-            chunks = chunk_article(
-                article.id, article.body, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap,
-                count_word_pieces=count_word_pieces,
-            )
-            if store.add_article(article, chunks):
-                report.added.append(article.id)
-                report.chunks += len(chunks)
-            else:
-                report.unchanged.append(article.id)
-        except ArticleParseError as error:
-            report.failed.append(IngestFailure(source=str(path), error=str(error).removeprefix(f"{path}: ")))
-        except OSError as error:
-            report.failed.append(IngestFailure(source=str(path), error=error.strerror or str(error)))
+    state = _RunState(store)
+    fetcher: Fetcher | None = None
+
+    def get_fetcher() -> Fetcher:
+        nonlocal fetcher
+        fetcher = fetcher or Fetcher.from_settings(settings)
+        return fetcher
+
+    try:
+        for source in expand_sources(sources):
+            if on_source:
+                on_source(source)
+            try:
+                for loaded in load_source(source, fmt, get_fetcher):
+                    if isinstance(loaded, ArticleParseError):
+                        report.failed.append(IngestFailure(source=loaded.source, error=loaded.reason))
+                    else:
+                        _store_article(loaded, state, store, settings, report, count_word_pieces)
+            except ArticleParseError as error:
+                report.failed.append(IngestFailure(source=error.source, error=error.reason))
+            except OSError as error:
+                report.failed.append(IngestFailure(source=source, error=error.strerror or str(error)))
+    finally:
+        if fetcher is not None:
+            fetcher.close()
     return report
+
+
+def remove_articles(ids_or_locations: Iterable[str], store: ChunkStore) -> tuple[list[str], list[str]]:
+    """Remove articles by id, URL or file path: (removed ids, names that matched nothing)."""
+    by_location = {p.location: p.article_id for p in store.publications()}
+    removed, missing = [], []
+    for key in ids_or_locations:
+        article_id = key if store.has_article(key) else by_location.get(key)
+        if article_id and store.delete_article(article_id):
+            removed.append(article_id)
+        else:
+            missing.append(key)
+    return removed, missing
+

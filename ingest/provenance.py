@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.domains import host_of, registrable_domain
+from ingest.domains import host_of
 from ingest.types import Evidence, OutletRef
 
 _URL = r"https?://[^\s,;)]+"
@@ -24,8 +24,10 @@ class FooterMatch:
 
 
 def _ref_from_domain(text: str) -> OutletRef | None:
-    domain = registrable_domain(text)
-    return OutletRef(name=domain, domain=domain) if domain else None
+    """A site named by a URL or host. The full host is kept (``economictimes.indiatimes.com``): the registry
+    resolves it through its parent domains, and shared domains must not merge unrelated sites."""
+    host = host_of(text)
+    return OutletRef(name=host, domain=host) if host else None
 
 
 def _ref_from_name(text: str) -> OutletRef:

@@ -46,6 +46,14 @@ class IngestSettings(BaseSettings):
     chunk_overlap: int = Field(default=30, ge=0, le=100, description="Tokens shared by neighbouring chunks.")
     embed_batch_size: int = Field(default=32, ge=1, le=256, description="Texts per embedding batch.")
     embed_threads: int = Field(default=2, ge=1, le=64, description="onnxruntime intra-op threads for the embedder.")
+    fetch_timeout: float = Field(default=15.0, gt=0, le=300, description="Seconds to wait for a web page or feed.")
+    fetch_max_bytes: int = Field(
+        default=5_000_000, ge=10_000, le=200_000_000, description="Largest web page or feed that is downloaded."
+    )
+    user_agent: str = Field(
+        default="newsdesk/0.1 (news question-answering bot; +https://github.com/newsdesk/newsdesk)",
+        description="User-Agent sent when fetching URLs.",
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -1,7 +1,9 @@
 """The only module that talks to Chroma. The rest of the code sees ``Chunk``, ``Passage`` and ``ArticleRecord``.
 
-Two collections share one identity: ``news_<hash>`` holds the chunks with their vectors, and
-``news_<hash>_articles`` holds one record per fully ingested article (its body and facts). An article
+Three collections share one identity: ``news_<hash>`` holds the chunks with their vectors,
+``news_<hash>_articles`` one record per fully ingested article (its body and facts), and
+``news_<hash>_publications`` one record per location (URL or file) pointing at the article found there,
+so that a syndicated text published at two places is one article with two publications. An article
 counts as ingested only once its record exists, and its record is written after all its chunks went
 in with a single upsert; a run interrupted in between leaves chunks without a record, which the next
 ingest of that article replaces. Ids are content hashes, so a re-ingest changes nothing.
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import chromadb
@@ -20,7 +24,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
 from ingest.settings import IngestSettings
-from ingest.types import Article, ArticleRecord, Chunk, OutletRef, Passage
+from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
 
 # Chroma rejects a single add of more than its max batch size (5,461 in 1.5.x).
 _MAX_UPSERT = 5000
@@ -71,13 +75,48 @@ def _ref_from(metadata: dict[str, Any], prefix: str) -> OutletRef | None:
 
 
 def _article_metadata(article: Article) -> dict[str, Any]:
+    """What every chunk carries about its article (filterable in Chroma ``where`` clauses)."""
     fields: dict[str, Any] = {"article_id": article.id, "title": article.title, "source_path": article.source_path}
     if article.url:
         fields["url"] = article.url
     if article.published_at:
         fields["published_at"] = article.published_at
+        # An integer twin of the date, because Chroma compares only numbers with $gte/$lte.
+        fields["published_ts"] = int(datetime.fromisoformat(article.published_at).timestamp())
+    if article.duplicate_of:
+        fields["duplicate_of"] = article.duplicate_of
     fields |= _ref_metadata("publisher", article.publisher) | _ref_metadata("original", article.original)
     return fields
+
+
+def _record_metadata(article: Article, chunk_count: int, minhash: str) -> dict[str, Any]:
+    extra = {
+        "chunk_count": chunk_count,
+        "minhash": minhash,
+        "evidence": json.dumps([[e.rule, e.text] for e in article.evidence], ensure_ascii=False),
+    }
+    for name in ("author", "canonical_url", "site_name", "footer"):
+        if value := getattr(article, name):
+            extra[name] = value
+    return _article_metadata(article) | extra
+
+
+def location_id(location: str) -> str:
+    return "l-" + hashlib.sha1(location.encode()).hexdigest()[:20]
+
+
+def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
+    return ArticleRecord(
+        id=article_id,
+        title=str(meta.get("title", "")),
+        url=meta.get("url"),
+        published_at=meta.get("published_at"),
+        publisher=_ref_from(meta, "publisher"),
+        original=_ref_from(meta, "original"),
+        chunk_count=int(meta.get("chunk_count", 0)),
+        source_path=str(meta.get("source_path", "")),
+        duplicate_of=meta.get("duplicate_of"),
+    )
 
 
 class ChunkStore:
@@ -90,6 +129,7 @@ class ChunkStore:
         )
         # Article records need no similarity search; a constant 1-d vector satisfies Chroma.
         self._articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
+        self._publications = client.get_or_create_collection(f"{name}_publications", embedding_function=None)
         self.name = name
 
     @classmethod
@@ -115,7 +155,7 @@ class ChunkStore:
     def has_article(self, article_id: str) -> bool:
         return bool(self._articles.get(ids=[article_id], include=[])["ids"])
 
-    def add_article(self, article: Article, chunks: list[Chunk]) -> bool:
+    def add_article(self, article: Article, chunks: list[Chunk], *, minhash: str = "") -> bool:
         """Store an article and its chunks; False (and no embedding) when it is already complete."""
         if self.has_article(article.id):
             return False
@@ -131,18 +171,51 @@ class ChunkStore:
                 documents=[c.text for c in chunks[part]],
                 metadatas=metadatas[part],
             )
-        record = base | {"chunk_count": len(chunks)}
+        record = _record_metadata(article, len(chunks), minhash)
         self._articles.upsert(ids=[article.id], embeddings=[[1.0]], documents=[article.body], metadatas=[record])
         return True
 
     def delete_article(self, article_id: str) -> bool:
-        """Remove an article and its chunks; False when it was not there."""
+        """Remove an article, its chunks and its publications; False when it was not there."""
         existed = self.has_article(article_id) or bool(
             self._chunks.get(where={"article_id": article_id}, limit=1, include=[])["ids"]
         )
         self._chunks.delete(where={"article_id": article_id})
+        self._publications.delete(where={"article_id": article_id})
         self._articles.delete(ids=[article_id])
         return existed
+
+    def set_publication(self, article: Article) -> None:
+        """Record that ``article.location`` now holds ``article`` (replacing what it held before)."""
+        meta = {"location": article.location, "article_id": article.id, "source_path": article.source_path}
+        if article.url:
+            meta["url"] = article.url
+        meta |= _ref_metadata("publisher", article.publisher)
+        self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]], metadatas=[meta])
+
+    def publications(self, article_id: str | None = None) -> list[Publication]:
+        """Every location and the article it holds (of one article, when ``article_id`` is given)."""
+        found = self._publications.get(where={"article_id": article_id} if article_id else None, include=["metadatas"])
+        return [
+            Publication(location=str(m["location"]), article_id=str(m["article_id"]), url=m.get("url"),
+                        publisher=_ref_from(m, "publisher"))
+            for m in found["metadatas"] or []
+        ]
+
+    def signatures(self) -> dict[str, str]:
+        """The MinHash signature (hex) of every stored article, for near-duplicate detection."""
+        found = self._articles.get(include=["metadatas"])
+        return {i: str(m.get("minhash", "")) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)}
+
+    def article_evidence(self, article_id: str) -> tuple[Evidence, ...]:
+        found = self._articles.get(ids=[article_id], include=["metadatas"])
+        if not found["ids"]:
+            return ()
+        return tuple(Evidence(rule, text) for rule, text in json.loads(found["metadatas"][0].get("evidence", "[]")))
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        found = self._articles.get(ids=[article_id], include=["metadatas"])
+        return _record(found["ids"][0], found["metadatas"][0]) if found["ids"] else None
 
     def article_body(self, article_id: str) -> str | None:
         found = self._articles.get(ids=[article_id], include=["documents"])
@@ -150,19 +223,7 @@ class ChunkStore:
 
     def articles(self) -> list[ArticleRecord]:
         found = self._articles.get(include=["metadatas"])
-        records = [
-            ArticleRecord(
-                id=article_id,
-                title=str(meta.get("title", "")),
-                url=meta.get("url"),
-                published_at=meta.get("published_at"),
-                publisher=_ref_from(meta, "publisher"),
-                original=_ref_from(meta, "original"),
-                chunk_count=int(meta.get("chunk_count", 0)),
-                source_path=str(meta.get("source_path", "")),
-            )
-            for article_id, meta in zip(found["ids"], found["metadatas"] or [], strict=True)
-        ]
+        records = [_record(i, m) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
         return sorted(records, key=lambda r: (r.published_at or "", r.title))
 
     def count_chunks(self) -> int:

@@ -57,6 +57,15 @@ class Article:
     original: OutletRef | None = None
     footer: str | None = None
     evidence: tuple[Evidence, ...] = ()
+    canonical_url: str | None = None
+    site_name: str | None = None
+    #: Set when the body is a near-copy of an article already stored (a syndicated copy).
+    duplicate_of: str | None = None
+
+    @property
+    def location(self) -> str:
+        """Where this publication lives: the same location with new text is an update, not a new article."""
+        return self.canonical_url or self.url or self.source_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +109,17 @@ class ArticleRecord:
     original: OutletRef | None
     chunk_count: int
     source_path: str
+    duplicate_of: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A location (URL or file) and the article whose text was found there."""
+
+    location: str
+    article_id: str
+    url: str | None
+    publisher: OutletRef | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +128,29 @@ class IngestFailure:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class SyndicationLink:
+    """A publication whose text is an exact or near copy of a stored article."""
+
+    source: str
+    article_id: str
+    copy_of: str
+    similarity: float
+
+
 @dataclass(slots=True)
 class IngestReport:
-    """What one ingest run did; the CLI prints it and ``--json`` serialises it."""
+    """What one ingest run did, by article id; the CLI prints it and ``--json`` serialises it.
+
+    ``added``: new articles (embedded); ``updated``: a location whose text changed (old chunks replaced);
+    ``unchanged``: already stored as they are; ``linked``: copies of a stored article's text at another
+    location (recorded as a publication, not embedded again); ``syndicated``: every exact or near copy found.
+    """
 
     added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    linked: list[str] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
+    syndicated: list[SyndicationLink] = field(default_factory=list)
     chunks: int = 0

@@ -12,6 +12,7 @@ import pytest
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
+from tests.local_http import http_server  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

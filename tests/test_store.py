@@ -18,7 +18,7 @@ from bot.settings import BotSettings
 from ingest.articles import read_article_file
 from ingest.chunking import chunk_article
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
-from ingest.pipeline import ingest_paths
+from ingest.pipeline import ingest_sources
 from ingest.store import ChunkStore, collection_name
 from tests.conftest import SAMPLES
 
@@ -50,13 +50,13 @@ def _all_chunk_ids(store: ChunkStore) -> list[str]:
 def test_reingest_keeps_ids_and_counts_and_does_not_embed(settings: BotSettings, embeddings: MiniLMEmbeddings) -> None:
     counting = CountingEmbeddings(embeddings)
     store = _open(settings, counting)
-    first = ingest_paths([SAMPLES], store, settings)
+    first = ingest_sources([str(SAMPLES)], store, settings)
     assert len(first.added) == 6 and not first.failed
     ids, embedded = _all_chunk_ids(store), counting.embedded
     assert embedded == first.chunks == store.count_chunks()
 
     reopened = _open(settings, counting)  # a new process would reopen the same collection
-    second = ingest_paths([SAMPLES], reopened, settings)
+    second = ingest_sources([str(SAMPLES)], reopened, settings)
     assert second.added == [] and sorted(second.unchanged) == sorted(first.added)
     assert counting.embedded == embedded, "an unchanged article must not be embedded again"
     assert _all_chunk_ids(reopened) == ids and reopened.count_chunks() == store.count_chunks()
@@ -66,12 +66,12 @@ def test_interrupted_ingest_leaves_no_half_article(settings: BotSettings, embedd
     crashing = CountingEmbeddings(embeddings, fail_on="Voltaris")  # only in the battery-plant article
     store = _open(settings, crashing)
     with pytest.raises(KeyboardInterrupt):
-        ingest_paths([SAMPLES], store, settings)
+        ingest_sources([str(SAMPLES)], store, settings)
     listed = {r.title for r in store.articles()}
     assert all("battery" not in title.lower() for title in listed)
     assert store.count_chunks() == sum(r.chunk_count for r in store.articles())
 
-    resumed = ingest_paths([SAMPLES], _open(settings, CountingEmbeddings(embeddings)), settings)
+    resumed = ingest_sources([str(SAMPLES)], _open(settings, CountingEmbeddings(embeddings)), settings)
     assert len(resumed.added) == 6 - len(listed) and not resumed.failed
     final = _open(settings, embeddings)
     assert len(final.articles()) == 6
@@ -91,7 +91,7 @@ def test_delete_article_removes_its_chunks(settings: BotSettings, embeddings: Mi
 
 def test_search_returns_verbatim_passages_best_first(settings: BotSettings, embeddings: MiniLMEmbeddings) -> None:
     store = _open(settings, embeddings)
-    ingest_paths([SAMPLES], store, settings)
+    ingest_sources([str(SAMPLES)], store, settings)
     passages = store.search("sea-grass meadows restoration study", k=4)
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     assert "seagrass" in passages[0].title.lower() or "sea-grass" in passages[0].title.lower()
@@ -143,9 +143,9 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
 def test_same_code_through_a_chroma_server(chroma_server: str, tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
     settings = BotSettings(data_dir=tmp_path / "unused", chroma_url=chroma_server)
     store = _open(settings, embeddings)
-    report = ingest_paths([SAMPLES], store, settings)
+    report = ingest_sources([str(SAMPLES)], store, settings)
     assert len(report.added) == 6
-    again = ingest_paths([SAMPLES], _open(settings, embeddings), settings)
+    again = ingest_sources([str(SAMPLES)], _open(settings, embeddings), settings)
     assert len(again.unchanged) == 6 and again.chunks == 0
     assert store.search("ferry strike", k=1)[0].title.lower().find("ferry") >= 0
     assert not (tmp_path / "unused").exists(), "with a server URL nothing is written locally"

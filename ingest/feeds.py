@@ -1,0 +1,101 @@
+"""RSS and Atom feeds (feedparser): each entry becomes an article, or a link to fetch when it holds only a summary."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import feedparser
+
+from ingest.articles import ArticleParseError, build_article
+from ingest.domains import registrable_domain
+from ingest.types import Article, Evidence, OutletRef
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote)>|<br\s*/?>", re.I)
+#: An entry whose text is shorter than this is a teaser: the article is at its link.
+MIN_FULL_TEXT_CHARS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    title: str
+    link: str | None
+    published_at: str | None
+    author: str | None
+    text: str
+    full_text: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    title: str | None
+    link: str | None
+    entries: list[FeedEntry]
+
+
+def html_to_paragraphs(markup: str) -> list[str]:
+    """Paragraph texts of a small HTML fragment (feed content), entities decoded."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", markup))
+    return [" ".join(html_lib.unescape(line).split()) for line in text.split("\n") if line.strip()]
+
+
+def _entry_date(entry: feedparser.FeedParserDict) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if parsed:
+        return datetime(*parsed[:6], tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
+def parse_feed(data: bytes, source: str) -> Feed:
+    """Entries of an RSS/Atom document; a document that is not a feed at all is an ``ArticleParseError``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # feedparser warns on its own deprecated aliases
+        parsed = feedparser.parse(data)
+    if parsed.get("bozo") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        raise ArticleParseError(source, f"malformed feed ({reason or 'not RSS or Atom'})")
+    if not parsed.entries:
+        raise ArticleParseError(source, "the feed has no entries")
+    entries = []
+    for entry in parsed.entries:
+        content = entry.get("content") or []
+        markup = max((c.get("value", "") for c in content), key=len, default="") or entry.get("summary", "")
+        text = "\n".join(html_to_paragraphs(markup))
+        entries.append(
+            FeedEntry(
+                title=html_lib.unescape(entry.get("title", "")).strip(),
+                link=entry.get("link"),
+                published_at=_entry_date(entry),
+                author=entry.get("author"),
+                text=text,
+                full_text=len(text) >= MIN_FULL_TEXT_CHARS,
+            )
+        )
+    return Feed(title=parsed.feed.get("title"), link=parsed.feed.get("link"), entries=entries)
+
+
+def entry_article(entry: FeedEntry, feed: Feed, source: str) -> Article:
+    """The article an entry carries in full (or its summary, when the linked page cannot be fetched)."""
+    link_domain = registrable_domain(entry.link) if entry.link else None
+    feed_domain = registrable_domain(feed.link) if feed.link else None
+    publisher = OutletRef(name=feed.title or feed_domain or "", domain=feed_domain) if feed_domain else None
+    original = OutletRef(name=link_domain, domain=link_domain) if link_domain and link_domain != feed_domain else None
+    evidence = (Evidence("feed-metadata", f"{feed.title or ''} {feed.link or ''}".strip()),) if feed.link else ()
+    title = entry.title or (entry.text.split("\n", 1)[0][:120] if entry.text else "")
+    if not entry.text:
+        raise ArticleParseError(source, f"entry {title or entry.link!r} has no text")
+    return build_article(
+        title=title,
+        paragraphs=entry.text.split("\n"),
+        source=f"{source}#{entry.link or title}",
+        url=entry.link,
+        published_at=entry.published_at,
+        author=entry.author,
+        publisher=publisher,
+        original=original,
+        evidence=evidence,
+    )

@@ -1,0 +1,118 @@
+"""Web pages: the article text without boilerplate (trafilatura) plus the provenance a page declares.
+
+Besides title, author, date and text, the page's own claims about who published it are kept as
+evidence: ``<link rel=canonical>``, ``og:site_name``, JSON-LD ``publisher`` and the page URL itself.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+
+import lxml.html
+import trafilatura
+from lxml import etree
+
+from ingest.articles import ArticleParseError, build_article
+from ingest.domains import registrable_domain
+from ingest.types import Article, Evidence, OutletRef
+
+
+@dataclass(frozen=True, slots=True)
+class PageMetadata:
+    canonical_url: str | None = None
+    site_name: str | None = None
+    published_time: str | None = None
+    jsonld_publisher: str | None = None
+    jsonld_published: str | None = None
+
+
+def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict[str, object]]:
+    objects: list[dict[str, object]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue  # broken JSON-LD is common and says nothing reliable
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                objects.append(item)
+                stack.extend(v for v in item.get("@graph", []) if isinstance(item.get("@graph"), list))
+            elif isinstance(item, list):
+                stack.extend(item)
+    return objects
+
+
+def page_metadata(html: str) -> PageMetadata:
+    """Provenance the page declares in its head; missing or broken markup gives empty fields."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return PageMetadata()
+
+    def first(xpath: str) -> str | None:
+        found = [str(v).strip() for v in tree.xpath(xpath) if str(v).strip()]
+        return found[0] if found else None
+
+    publisher = published = None
+    for obj in _jsonld_objects(tree):
+        raw = obj.get("publisher")
+        if isinstance(raw, dict) and raw.get("name") and not publisher:
+            publisher = str(raw["name"])
+        if obj.get("datePublished") and not published:
+            published = str(obj["datePublished"])
+    return PageMetadata(
+        canonical_url=first('//link[translate(@rel,"CANONICAL","canonical")="canonical"]/@href'),
+        site_name=first('//meta[@property="og:site_name"]/@content'),
+        published_time=first('//meta[@property="article:published_time"]/@content'),
+        jsonld_publisher=publisher,
+        jsonld_published=published,
+    )
+
+
+def parse_html(html: str, source: str, page_url: str | None = None) -> Article:
+    """An article from a web page; ``page_url`` is where it was fetched (or None for a local file)."""
+    with warnings.catch_warnings():
+        # trafilatura's dependencies (htmldate, dateparser) warn about their own internals.
+        warnings.simplefilter("ignore")
+        document = trafilatura.bare_extraction(html, url=page_url, with_metadata=True, include_comments=False)
+    if document is None or not (document.text or "").strip():
+        raise ArticleParseError(source, "no article text found in the HTML")
+    meta = page_metadata(html)
+    title = (document.title or "").strip()
+    paragraphs = [line for line in document.text.split("\n") if line.strip()]
+    if paragraphs and title and paragraphs[0].strip() == title:
+        paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> as the first line
+    evidence = []
+    if meta.canonical_url:
+        evidence.append(Evidence("html-canonical-link", meta.canonical_url))
+    if meta.site_name:
+        evidence.append(Evidence("og-site-name", meta.site_name))
+    if meta.jsonld_publisher:
+        evidence.append(Evidence("jsonld-publisher", meta.jsonld_publisher))
+    host_url = page_url or meta.canonical_url or document.url
+    host_domain = registrable_domain(host_url) if host_url else None
+    canonical_domain = registrable_domain(meta.canonical_url) if meta.canonical_url else None
+    publisher = OutletRef(name=meta.site_name or host_domain, domain=host_domain) if host_domain else None
+    original = None
+    if canonical_domain and host_domain and canonical_domain != host_domain:
+        # A canonical link to another site is how syndication partners credit the original.
+        original = OutletRef(name=canonical_domain, domain=canonical_domain)
+    elif meta.jsonld_publisher:
+        original = OutletRef(name=meta.jsonld_publisher, domain=host_domain)
+    return build_article(
+        title=title,
+        paragraphs=paragraphs,
+        source=source,
+        url=page_url or document.url,
+        canonical_url=meta.canonical_url,
+        published_at=meta.published_time or meta.jsonld_published or document.date,
+        author=document.author,
+        publisher=publisher,
+        original=original,
+        site_name=meta.site_name,
+        evidence=tuple(evidence),
+    )

@@ -1,0 +1,92 @@
+"""JSON and JSON Lines article collections.
+
+Accepted shapes: a list of article objects, an object with an ``articles`` list, or one object per line
+(``.jsonl``). Fields: ``title`` and ``body`` are required (``text`` or ``content`` are read as ``body``);
+optional ``url``, ``published_at`` (or ``date``/``published``), ``author``, ``source`` (the outlet that
+published it, e.g. ``"The Verge"``) and ``publisher`` (the site it was taken from, when it differs).
+The MultiHop-RAG corpus is such a list (``--format multihop`` checks its fields strictly).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ingest.articles import ArticleParseError, build_article
+from ingest.domains import registrable_domain
+from ingest.types import Article, OutletRef
+
+MULTIHOP_FIELDS = {"title", "author", "source", "published_at", "url", "body"}
+
+
+def _records(text: str, source: str, *, lines: bool) -> list[Any]:
+    if lines:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except ValueError as error:
+                    raise ArticleParseError(source, f"line {number} is not valid JSON ({error.msg})") from error
+        return records
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ArticleParseError(source, f"not valid JSON ({error.msg} at line {error.lineno})") from error
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        return data["articles"]
+    if isinstance(data, list):
+        return data
+    return [data] if isinstance(data, dict) else []
+
+
+def _outlet(value: object, url: str | None) -> OutletRef | None:
+    domain = registrable_domain(url) if url else None
+    if isinstance(value, str) and value.strip():
+        return OutletRef(name=value.strip(), domain=domain)
+    return OutletRef(name=domain, domain=domain) if domain else None
+
+
+def _article(record: Any, where: str, *, multihop: bool) -> Article:
+    if not isinstance(record, dict):
+        raise ArticleParseError(where, f"expected an object, got {type(record).__name__}")
+    if multihop and (missing := MULTIHOP_FIELDS - set(record)):
+        raise ArticleParseError(where, f"not a MultiHop-RAG article, missing {sorted(missing)}")
+    body = record.get("body") or record.get("text") or record.get("content")
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleParseError(where, "no body (expected a 'body', 'text' or 'content' string)")
+    title = record.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ArticleParseError(where, "no title")
+    url = record.get("url") if isinstance(record.get("url"), str) else None
+    original = _outlet(record.get("source"), url)
+    publisher = _outlet(record.get("publisher"), url) if record.get("publisher") else original
+    return build_article(
+        title=title,
+        paragraphs=body.split("\n"),
+        # Keyed by title, not position, so a re-ordered file still updates the same articles.
+        source=f"{where.split('#')[0]}#{title.strip()[:100]}",
+        url=url,
+        published_at=record.get("published_at") or record.get("date") or record.get("published"),
+        author=record.get("author") if isinstance(record.get("author"), str) else None,
+        publisher=publisher,
+        original=original,
+    )
+
+
+def parse_json(
+    text: str, source: str, *, lines: bool = False, multihop: bool = False
+) -> Iterator[Article | ArticleParseError]:
+    """Each record as an ``Article``, or the ``ArticleParseError`` that record raised (one bad record never
+    stops the others)."""
+    records = _records(text, source, lines=lines)
+    if not records:
+        raise ArticleParseError(source, "no article objects found")
+    for index, record in enumerate(records):
+        title = record.get("title") if isinstance(record, dict) else None
+        where = f"{source}#{index}" + (f" ({title[:60]})" if isinstance(title, str) else "")
+        try:
+            yield _article(record, where, multihop=multihop)
+        except ArticleParseError as error:
+            yield error
