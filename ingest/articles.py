@@ -21,7 +21,7 @@ from ingest.domains import registrable_domain
 from ingest.provenance import publisher_from_url, split_footer
 from ingest.types import Article, Evidence, OutletRef
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _FRONT_MATTER_KEYS = {"title", "url", "published_at", "author", "publisher"}

@@ -55,11 +55,6 @@ def parse_feed(data: bytes, source: str) -> Feed:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # feedparser warns on its own deprecated aliases
         parsed = feedparser.parse(data)
-    if parsed.get("bozo") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        raise ArticleParseError(source, f"malformed feed ({reason or 'not RSS or Atom'})")
-    if not parsed.entries:
-        raise ArticleParseError(source, "the feed has no entries")
     entries = []
     for entry in parsed.entries:
         content = entry.get("content") or []
@@ -75,6 +70,14 @@ def parse_feed(data: bytes, source: str) -> Feed:
                 full_text=len(text) >= MIN_FULL_TEXT_CHARS,
             )
         )
+    if parsed.get("bozo"):
+        # feedparser recovers what it can from broken XML; an entry with neither text nor link is debris.
+        entries = [e for e in entries if e.text or e.link]
+        if not entries:
+            reason = parsed.get("bozo_exception")
+            raise ArticleParseError(source, f"malformed feed ({reason or 'not RSS or Atom'})")
+    if not entries:
+        raise ArticleParseError(source, "the feed has no entries")
     return Feed(title=parsed.feed.get("title"), link=parsed.feed.get("link"), entries=entries)
 
 

@@ -1,0 +1,130 @@
+"""Each input format, parsed from fixtures written for the project (tests/data/)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.articles import ArticleParseError
+from ingest.feeds import parse_feed
+from ingest.html import parse_html
+from ingest.jsonfmt import parse_json
+from ingest.loaders import load_file
+from ingest.types import OutletRef
+from tests.conftest import SHARED
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_html_page_gives_text_without_boilerplate_and_its_provenance() -> None:
+    article = parse_html((DATA / "gazette-harbour.html").read_text(), "gazette-harbour.html")
+    assert article.title == "Harbour reopens after storm"
+    assert article.body.startswith("Port Aldren's inner harbour reopened")
+    assert "speed limit of four knots" in article.body
+    for boilerplate in ("Subscribe", "Privacy policy", "Read more"):
+        assert boilerplate not in article.body, boilerplate
+    assert article.author == "Mara Lindgren"
+    assert article.published_at == "2026-10-16T06:45:00Z"
+    assert article.url == "https://harbourgazette.example/2026/10/harbour-reopens"
+    assert article.site_name == "The Harbour Gazette"
+    assert {e.rule for e in article.evidence} >= {"html-canonical-link", "og-site-name", "jsonld-publisher"}
+    assert article.publisher is not None and article.publisher.domain == "harbourgazette.example"
+
+
+def test_canonical_link_to_another_site_names_the_original() -> None:
+    html = (DATA / "radio-barrier-syndicated.html").read_text()
+    article = parse_html(html, "copy.html", page_url="https://valleydigest.example/news/barrier-contract")
+    assert article.publisher == OutletRef(name="Valley Daily Digest", domain="valleydigest.example")
+    assert article.original == OutletRef(name="northwindradio.example", domain="northwindradio.example")
+    assert article.canonical_url == "https://northwindradio.example/2026/11/barrier-contract-awarded"
+    assert article.location == article.canonical_url
+
+
+def test_truncated_html_still_gives_what_is_there_or_a_clear_error() -> None:
+    html = (DATA / "gazette-harbour.html").read_text()
+    cut = html[: html.index("Harbourmaster Ilse")]
+    article = parse_html(cut, "cut.html")
+    assert "inner harbour reopened" in article.body
+    with pytest.raises(ArticleParseError, match="no article text found in the HTML"):
+        parse_html("<html><head><title>x</title></head><body><div>", "empty.html")
+
+
+def test_rss_entries_become_articles() -> None:
+    loaded = list(load_file(DATA / "feed-full.xml"))
+    assert [a.title for a in loaded] == ["Library extends opening hours", "Bus fares frozen for 2027"]
+    library = loaded[0]
+    assert library.url == "https://northwindradio.example/2026/11/library-hours"
+    assert library.published_at == "2026-11-09T08:00:00Z"
+    assert "Head librarian Agnes Wu said" in library.body and "<p>" not in library.body
+    assert library.publisher is not None and library.publisher.domain == "northwindradio.example"
+    assert any(e.rule == "feed-metadata" for e in library.evidence)
+
+
+def test_atom_feed_with_summaries() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Meridian Wire</title><link href="https://meridianwire.example/"/>
+<updated>2026-11-20T10:00:00Z</updated><id>urn:x</id>
+<entry><title>Port traffic up 8%</title><link href="https://meridianwire.example/2026/11/port-traffic"/>
+<id>urn:1</id><updated>2026-11-20T10:00:00Z</updated>
+<summary>Container traffic through Port Aldren rose 8% in October from a year earlier.</summary></entry></feed>"""
+    feed = parse_feed(atom, "wire.atom")
+    assert feed.title == "Meridian Wire" and len(feed.entries) == 1
+    entry = feed.entries[0]
+    assert entry.published_at == "2026-11-20T10:00:00Z" and not entry.full_text
+    assert entry.link == "https://meridianwire.example/2026/11/port-traffic"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"<rss><channel><title>x</title><item><title>broken", id="truncated"),
+        pytest.param(b"just some text, not a feed at all", id="not-xml"),
+        pytest.param(b'<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title></channel></rss>',
+                     id="no-entries"),
+    ],
+)
+def test_malformed_feed_is_a_clear_error(data: bytes) -> None:
+    with pytest.raises(ArticleParseError, match="feed"):
+        parse_feed(data, "bad.xml")
+
+
+def test_json_articles_and_a_broken_record() -> None:
+    loaded = list(load_file(DATA / "articles.json"))
+    articles = [x for x in loaded if not isinstance(x, ArticleParseError)]
+    errors = [x for x in loaded if isinstance(x, ArticleParseError)]
+    assert [a.title for a in articles] == ["Marina expansion approved", "Night market returns"]
+    assert articles[0].original == OutletRef(name="The Harbour Gazette", domain="harbourgazette.example")
+    assert articles[1].published_at == "2026-11-20T00:00:00Z"  # "date", no time: midnight UTC
+    assert len(errors) == 1 and "no body" in errors[0].reason and "#2" in errors[0].source
+
+
+def test_jsonl_with_a_bad_line_is_rejected_with_the_line_number() -> None:
+    with pytest.raises(ArticleParseError, match="line 2 is not valid JSON"):
+        list(load_file(DATA / "articles.jsonl"))
+
+
+def test_jsonl_records() -> None:
+    lines = (DATA / "articles.jsonl").read_text().splitlines()
+    good = "\n".join(line for line in lines if line.startswith("{"))
+    titles = [a.title for a in parse_json(good, "ok.jsonl", lines=True)]
+    assert titles == ["Ferry talks resume", "Pier lights replaced"]
+
+
+def test_multihop_corpus_sample() -> None:
+    corpus = SHARED / "data" / "multihop-rag" / "corpus.json"
+    if not corpus.is_file():
+        pytest.skip(f"the MultiHop-RAG corpus is not at {corpus} (../shared/data is absent)")
+    records = json.loads(corpus.read_text())[:25]
+    loaded = list(parse_json(json.dumps(records), "corpus.json", multihop=True))
+    assert all(not isinstance(a, ArticleParseError) for a in loaded), loaded
+    for record, article in zip(records, loaded, strict=True):
+        assert article.original is not None and article.original.name == record["source"]
+        assert article.published_at and article.published_at.endswith("Z")
+        assert article.url == record["url"]
+
+
+def test_multihop_format_checks_fields() -> None:
+    loaded = list(parse_json('[{"title": "t", "body": "b"}]', "x.json", multihop=True))
+    assert isinstance(loaded[0], ArticleParseError) and "not a MultiHop-RAG article" in loaded[0].reason
