@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint bench-ingest calibrate clean
 
 install: $(STAMP)
 
@@ -21,6 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+bench-ingest: $(STAMP)
+	$(BIN)/python bench/ingest_speed.py
+
+calibrate: $(STAMP)
+	$(BIN)/python bench/calibrate_abstention.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest tests

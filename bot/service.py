@@ -18,7 +18,7 @@ from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
 from ingest.pipeline import ingest_sources, remove_articles
 from ingest.store import ChunkStore, StoreUnavailable
-from ingest.types import ArticleRecord, IngestReport
+from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
 TOKENIZER_NAME = "cl100k_base"
 
@@ -66,10 +66,19 @@ class Newsdesk:
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()
 
-    def ask(self, question: str, *, k: int | None = None) -> Answer:
+    def retrieve(self, question: str, *, k: int | None = None) -> list[Passage]:
+        """The passages that best match ``question``, best first."""
         if self.store.count_chunks() == 0:
             raise NoArticlesIngested()
-        passages = self.store.search(question, k or self.settings.top_k)
+        return self.store.search(question, k or self.settings.top_k)
+
+    def find_outlet(self, name_or_domain: str) -> Outlet | None:
+        """The registry entry for an outlet name (``"RT"``), domain (``rt.com``) or URL."""
+        text = name_or_domain.strip()
+        return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
+
+    def ask(self, question: str, *, k: int | None = None) -> Answer:
+        passages = self.retrieve(question, k=k)
         return answer(
             question, passages, self.registry,
             min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,

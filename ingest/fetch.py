@@ -7,6 +7,7 @@ user can act on. Nothing is logged here, because URLs may carry secrets in their
 
 from __future__ import annotations
 
+import time
 from contextlib import closing
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import httpx
 
 from ingest.settings import IngestSettings
 
+_BODY_DEADLINE_FACTOR = 4
 ACCEPTED_TYPES: frozenset[str] = frozenset(
     """text/html application/xhtml+xml text/plain
     application/rss+xml application/atom+xml application/rdf+xml application/xml text/xml
@@ -145,10 +147,15 @@ class Fetcher:
 
     def _read_body(self, response: httpx.Response) -> bytes:
         body = bytearray()
+        # httpx's timeout is per read, so a server trickling a byte at a time could hold us forever:
+        # the whole body gets a deadline of its own.
+        deadline = time.monotonic() + _BODY_DEADLINE_FACTOR * self._timeout
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > self._max_bytes:  # stop now: the rest is never downloaded
                 raise self._too_large()
+            if time.monotonic() > deadline:
+                raise FetchError(f"download took longer than {_BODY_DEADLINE_FACTOR * self._timeout:g} s")
         return bytes(body)
 
     def _too_large(self) -> FetchError:

@@ -26,8 +26,25 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class OutletFact:
+    """One claim about an outlet, with who makes it and as of when.
+
+    ``field`` is one of: kind, country, owner, typology, rating, reliability, sanction.
+    """
+
+    field: str
+    value: str
+    source: str
+    as_of: str
+
+
+@dataclass(frozen=True, slots=True)
 class Outlet:
-    """What the registry knows about one outlet; ``source`` and ``as_of`` back the ``kind``."""
+    """What the registry knows about one outlet; ``source`` and ``as_of`` back the ``kind``.
+
+    ``facts`` holds every sourced claim, the bundled ones and those imported from public datasets; where
+    sources disagree both claims are kept, and ``kind``/``country`` are the curated (bundled) ones.
+    """
 
     name: str
     domains: tuple[str, ...]
@@ -36,6 +53,7 @@ class Outlet:
     source: str
     as_of: str
     owner: str | None = None
+    facts: tuple[OutletFact, ...] = ()
 
     @property
     def domain(self) -> str | None:

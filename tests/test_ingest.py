@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from bot.cli import cli
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from ingest.embedder import MiniLMEmbeddings
 from ingest.articles import read_article_file
+from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES
 from tests.local_http import LocalHTTPServer
 
