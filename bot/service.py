@@ -34,7 +34,7 @@ class Newsdesk:
         embeddings: MiniLMEmbeddings | None = None,
     ) -> None:
         self.settings = settings
-        self.registry = registry or OutletRegistry.bundled()
+        self.registry = registry or OutletRegistry.load(settings.data_dir)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
 

@@ -12,13 +12,14 @@ import email.utils
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
 
-from ingest.domains import registrable_domain
-from ingest.provenance import publisher_from_url, split_footer
+from ingest.domains import host_of
+from ingest.provenance import STRENGTH, Claim, body_claims, decide, publisher_from_url, split_footer
 from ingest.types import Article, Evidence, OutletRef
 
 MAX_FILE_BYTES = 20_000_000
@@ -87,18 +88,18 @@ def build_article(
     canonical_url: str | None = None,
     published_at: object = None,
     author: str | None = None,
-    publisher: OutletRef | None = None,
-    original: OutletRef | None = None,
+    claims: Iterable[Claim] = (),
     site_name: str | None = None,
     evidence: tuple[Evidence, ...] = (),
 ) -> Article:
     """An ``Article`` from parsed parts: trailing syndication footers leave the body and become provenance.
 
-    Publisher (the site the text was taken from): as given, else the page URL's domain, else the footer's host.
-    Original outlet: a credit footer first (strongest evidence), else as given, else the publisher.
+    ``claims`` are what the format's metadata says (canonical link, JSON-LD, feed, declared source); the
+    footer, the body's dateline and copyright lines and the URL add theirs, and the strongest claim for
+    each role names the original outlet and the publisher (``ingest.provenance.decide``).
     """
     paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
-    body_paragraphs, footers, footer_text = split_footer(paragraphs)
+    body_paragraphs, footer_claims, footer_text = split_footer(paragraphs)
     if not body_paragraphs:
         raise ArticleParseError(source, "no body text" + (" after the headline" if title else ""))
     body = "\n\n".join(body_paragraphs)
@@ -106,9 +107,10 @@ def build_article(
         published = to_iso_utc(published_at)
     except ValueError as error:
         raise ArticleParseError(source, str(error)) from error
-    publisher = publisher or publisher_from_url(url)
-    footer_original = next((m.original for m in footers if m.original), None)
-    publisher = publisher or next((m.publisher for m in footers if m.publisher), None)
+    every_claim = [*footer_claims, *body_claims(body), *claims]
+    if host := publisher_from_url(url):
+        every_claim.append(Claim(Evidence("url-host", url or ""), host, STRENGTH["url"], "publisher"))
+    publisher, original, found = decide(every_claim)
     return Article(
         id=article_id(body),
         title=title.strip() or body_paragraphs[0][:120],
@@ -118,9 +120,9 @@ def build_article(
         published_at=published,
         author=author,
         publisher=publisher,
-        original=footer_original or original or publisher,
+        original=original,
         footer="\n\n".join(footer_text) or None,
-        evidence=tuple(evidence) + tuple(match.evidence for match in footers),
+        evidence=found + tuple(e for e in evidence if e not in found),
         canonical_url=canonical_url if canonical_url and canonical_url != url else None,
         site_name=site_name,
     )
@@ -136,10 +138,11 @@ def parse_text(text: str, source: str) -> Article:
         title = paragraphs.pop(0)
     else:
         raise ArticleParseError(source, "empty file, no headline or body")
-    publisher = None
+    claims = []
     if fields.get("publisher"):
         name = str(fields["publisher"]).strip()
-        publisher = OutletRef(name=name, domain=registrable_domain(name) if "." in name else None)
+        declared = OutletRef(name=name, domain=host_of(name) if "." in name else None)
+        claims.append(Claim(Evidence("declared-publisher", name), declared, STRENGTH["declared"], "publisher"))
     return build_article(
         title=title,
         paragraphs=paragraphs,
@@ -147,7 +150,7 @@ def parse_text(text: str, source: str) -> Article:
         url=str(fields["url"]).strip() if fields.get("url") else None,
         published_at=fields.get("published_at"),
         author=str(fields["author"]) if fields.get("author") else None,
-        publisher=publisher,
+        claims=claims,
     )
 
 

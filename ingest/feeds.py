@@ -12,6 +12,7 @@ import feedparser
 
 from ingest.articles import ArticleParseError, build_article
 from ingest.domains import registrable_domain
+from ingest.provenance import STRENGTH, Claim, ref_from_domain
 from ingest.types import Article, Evidence, OutletRef
 
 _TAG = re.compile(r"<[^>]+>")
@@ -83,11 +84,15 @@ def parse_feed(data: bytes, source: str) -> Feed:
 
 def entry_article(entry: FeedEntry, feed: Feed, source: str) -> Article:
     """The article an entry carries in full (or its summary, when the linked page cannot be fetched)."""
-    link_domain = registrable_domain(entry.link) if entry.link else None
-    feed_domain = registrable_domain(feed.link) if feed.link else None
-    publisher = OutletRef(name=feed.title or feed_domain or "", domain=feed_domain) if feed_domain else None
-    original = OutletRef(name=link_domain, domain=link_domain) if link_domain and link_domain != feed_domain else None
-    evidence = (Evidence("feed-metadata", f"{feed.title or ''} {feed.link or ''}".strip()),) if feed.link else ()
+    claims = []
+    if feed.link and (site := ref_from_domain(feed.link)):
+        named = OutletRef(name=feed.title or site.name, domain=site.domain)
+        evidence = Evidence("feed-metadata", f"{feed.title or ''} {feed.link}".strip())
+        claims.append(Claim(evidence, named, STRENGTH["declared"], "publisher"))
+        linked = ref_from_domain(entry.link) if entry.link else None
+        if linked and registrable_domain(linked.domain or "") != registrable_domain(site.domain or ""):
+            # A feed that links its entries to another site is republishing that site's stories.
+            claims.append(Claim(Evidence("feed-entry-link", entry.link or ""), linked, STRENGTH["declared"]))
     title = entry.title or (entry.text.split("\n", 1)[0][:120] if entry.text else "")
     if not entry.text:
         raise ArticleParseError(source, f"entry {title or entry.link!r} has no text")
@@ -98,7 +103,5 @@ def entry_article(entry: FeedEntry, feed: Feed, source: str) -> Article:
         url=entry.link,
         published_at=entry.published_at,
         author=entry.author,
-        publisher=publisher,
-        original=original,
-        evidence=evidence,
+        claims=claims,
     )

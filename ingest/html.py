@@ -16,6 +16,7 @@ from lxml import etree
 
 from ingest.articles import ArticleParseError, build_article
 from ingest.domains import registrable_domain
+from ingest.provenance import STRENGTH, Claim, ref_from_domain
 from ingest.types import Article, Evidence, OutletRef
 
 
@@ -86,33 +87,33 @@ def parse_html(html: str, source: str, page_url: str | None = None) -> Article:
     paragraphs = [line for line in document.text.split("\n") if line.strip()]
     if paragraphs and title and paragraphs[0].strip() == title:
         paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> as the first line
-    evidence = []
-    if meta.canonical_url:
-        evidence.append(Evidence("html-canonical-link", meta.canonical_url))
-    if meta.site_name:
-        evidence.append(Evidence("og-site-name", meta.site_name))
-    if meta.jsonld_publisher:
-        evidence.append(Evidence("jsonld-publisher", meta.jsonld_publisher))
     host_url = page_url or meta.canonical_url or document.url
-    host_domain = registrable_domain(host_url) if host_url else None
-    canonical_domain = registrable_domain(meta.canonical_url) if meta.canonical_url else None
-    publisher = OutletRef(name=meta.site_name or host_domain, domain=host_domain) if host_domain else None
-    original = None
-    if canonical_domain and host_domain and canonical_domain != host_domain:
-        # A canonical link to another site is how syndication partners credit the original.
-        original = OutletRef(name=canonical_domain, domain=canonical_domain)
-    elif meta.jsonld_publisher:
-        original = OutletRef(name=meta.jsonld_publisher, domain=host_domain)
+    host = ref_from_domain(host_url) if host_url else None
+    claims = []
+    if host and meta.site_name:  # the page names itself: a better publisher name than its host
+        named = OutletRef(name=meta.site_name, domain=host.domain)
+        claims.append(Claim(Evidence("og-site-name", meta.site_name), named, STRENGTH["declared"], "publisher"))
+    canonical = ref_from_domain(meta.canonical_url) if meta.canonical_url else None
+    same_site_evidence: tuple[Evidence, ...] = ()
+    if canonical and host:
+        evidence = Evidence("html-canonical-link", meta.canonical_url or "")
+        if registrable_domain(canonical.domain or "") != registrable_domain(host.domain or ""):
+            # A canonical link to another site is how syndication partners credit the original.
+            claims.append(Claim(evidence, canonical, STRENGTH["canonical"]))
+        else:
+            same_site_evidence = (evidence,)
+    if meta.jsonld_publisher:
+        named = OutletRef(name=meta.jsonld_publisher, domain=canonical.domain if canonical else host and host.domain)
+        claims.append(Claim(Evidence("jsonld-publisher", meta.jsonld_publisher), named, STRENGTH["jsonld"]))
     return build_article(
         title=title,
         paragraphs=paragraphs,
         source=source,
-        url=page_url or document.url,
+        url=page_url or meta.canonical_url or document.url,
         canonical_url=meta.canonical_url,
         published_at=meta.published_time or meta.jsonld_published or document.date,
         author=document.author,
-        publisher=publisher,
-        original=original,
+        claims=claims,
         site_name=meta.site_name,
-        evidence=tuple(evidence),
+        evidence=same_site_evidence,
     )

@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ingest.articles import ArticleParseError, build_article
-from ingest.domains import registrable_domain
-from ingest.types import Article, OutletRef
+from ingest.domains import host_of
+from ingest.provenance import STRENGTH, Claim
+from ingest.types import Article, Evidence, OutletRef
 
 MULTIHOP_FIELDS = {"title", "author", "source", "published_at", "url", "body"}
 
@@ -41,11 +42,18 @@ def _records(text: str, source: str, *, lines: bool) -> list[Any]:
     return [data] if isinstance(data, dict) else []
 
 
-def _outlet(value: object, url: str | None) -> OutletRef | None:
-    domain = registrable_domain(url) if url else None
-    if isinstance(value, str) and value.strip():
-        return OutletRef(name=value.strip(), domain=domain)
-    return OutletRef(name=domain, domain=domain) if domain else None
+def _declared(record: dict[str, Any], url: str | None) -> list[Claim]:
+    """The record's own ``source`` (the outlet) and ``publisher`` (the host) fields, as claims."""
+    host = host_of(url) if url else None
+    claims = []
+    for key, role in (("source", "original"), ("publisher", "publisher")):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            named = OutletRef(name=value.strip(), domain=host)
+            claims.append(Claim(Evidence(f"declared-{key}", value.strip()), named, STRENGTH["declared"], role))
+    if len(claims) == 1 and claims[0].role == "original":  # a source without a publisher is its own host
+        claims.append(Claim(claims[0].evidence, claims[0].outlet, STRENGTH["declared"], "publisher"))
+    return claims
 
 
 def _article(record: Any, where: str, *, multihop: bool) -> Article:
@@ -60,8 +68,6 @@ def _article(record: Any, where: str, *, multihop: bool) -> Article:
     if not isinstance(title, str) or not title.strip():
         raise ArticleParseError(where, "no title")
     url = record.get("url") if isinstance(record.get("url"), str) else None
-    original = _outlet(record.get("source"), url)
-    publisher = _outlet(record.get("publisher"), url) if record.get("publisher") else original
     return build_article(
         title=title,
         paragraphs=body.split("\n"),
@@ -70,8 +76,7 @@ def _article(record: Any, where: str, *, multihop: bool) -> Article:
         url=url,
         published_at=record.get("published_at") or record.get("date") or record.get("published"),
         author=record.get("author") if isinstance(record.get("author"), str) else None,
-        publisher=publisher,
-        original=original,
+        claims=_declared(record, url),
     )
 
 

@@ -7,14 +7,15 @@ start-up from data files; nothing here is global.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from ingest.domains import host_of, parent_hosts
-from ingest.types import Outlet, OutletRef
+from ingest.types import Outlet, OutletFact, OutletRef
 
 BUNDLED_FILES = (
     Path(__file__).parent / "data" / "outlets.yaml",
@@ -31,7 +32,11 @@ KIND_PHRASES = {
     "commercial": "commercial outlet",
     "nonprofit": "nonprofit newsroom",
     "aggregator": "aggregator/republisher",
+    # Only for outlets known from an imported dataset that does not classify them (e.g. a ratings list).
+    "unknown": "outlet type not classified",
 }
+#: Imported datasets live here, one JSON file per dataset, under the data directory.
+LOCAL_REGISTRY_DIR = "outlets"
 
 
 class RegistryError(ValueError):
@@ -50,17 +55,91 @@ def _parse_entry(raw: object, where: str) -> Outlet:
     missing = [key for key in ("name", "domains", "kind", "source", "as_of") if not raw.get(key)]
     if missing:
         raise RegistryError(f"{where} ({raw.get('name', '?')}): missing {', '.join(missing)}")
-    if raw["kind"] not in KIND_PHRASES:
+    if raw["kind"] not in KIND_PHRASES or raw["kind"] == "unknown":
         raise RegistryError(f"{where} ({raw['name']}): unknown kind {raw['kind']!r}; one of {sorted(KIND_PHRASES)}")
+    source, as_of = str(raw["source"]), str(raw["as_of"])
+    facts = [OutletFact("kind", str(raw["kind"]), source, as_of)]
+    facts += [OutletFact(key, str(raw[key]), source, as_of) for key in ("country", "owner") if raw.get(key)]
+    for extra in raw.get("facts") or []:
+        facts.append(_parse_fact(extra, f"{where} ({raw['name']})"))
     return Outlet(
         name=str(raw["name"]),
         domains=tuple(str(d).lower() for d in raw["domains"]),
         kind=str(raw["kind"]),
         country=str(raw["country"]) if raw.get("country") else None,
-        source=str(raw["source"]),
-        as_of=str(raw["as_of"]),
+        source=source,
+        as_of=as_of,
         owner=str(raw["owner"]) if raw.get("owner") else None,
+        facts=tuple(facts),
     )
+
+
+def _parse_fact(raw: object, where: str) -> OutletFact:
+    if not isinstance(raw, dict) or any(not raw.get(k) for k in ("field", "value", "source", "as_of")):
+        raise RegistryError(f"{where}: a fact needs field, value, source and as_of: {raw!r}")
+    return OutletFact(str(raw["field"]), str(raw["value"]), str(raw["source"]), str(raw["as_of"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedOutlet:
+    """One outlet as a public dataset describes it; merged into the bundled registry at load."""
+
+    name: str
+    domains: tuple[str, ...]
+    facts: tuple[OutletFact, ...]
+    country: str | None = None
+    kind: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "domains": list(self.domains), "country": self.country, "kind": self.kind,
+                "facts": [{"field": f.field, "value": f.value, "source": f.source, "as_of": f.as_of}
+                          for f in self.facts]}
+
+
+def load_imported(path: Path) -> list[ImportedOutlet]:
+    """Outlets of one imported dataset file (written by ``ingest.importers``)."""
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise RegistryError(f"{path}: not valid JSON ({error})") from error
+    return [
+        ImportedOutlet(
+            name=str(row["name"]), domains=tuple(row.get("domains") or ()), country=row.get("country"),
+            kind=row.get("kind"), facts=tuple(_parse_fact(f, f"{path} ({row['name']})") for f in row["facts"]),
+        )
+        for row in rows
+    ]
+
+
+def merge_imported(bundled: list[Outlet], imported: Iterable[ImportedOutlet]) -> list[Outlet]:
+    """Bundled outlets with imported facts attached; outlets only a dataset knows are added.
+
+    An imported outlet joins the bundled one that owns any of its domains (or has its name). Facts are
+    appended, never replaced: where a dataset disagrees with the bundled entry, both claims stay, each
+    with its source, and the bundled (curated) kind and country remain the ones used in labels.
+    """
+    outlets = {o.name: o for o in bundled}
+    owner_of = {d: o.name for o in bundled for d in o.domains}
+    name_of = {o.name.casefold(): o.name for o in bundled}
+    for record in imported:
+        target = next((owner_of[h] for d in record.domains for h in parent_hosts(d) if h in owner_of), None)
+        target = target or name_of.get(record.name.casefold())
+        if target is None:
+            kind = record.kind if record.kind in KIND_PHRASES else "unknown"
+            first = record.facts[0]
+            target = record.name  # not a known name, or the lookup above would have found it
+            outlets[target] = Outlet(target, (), kind, record.country, first.source, first.as_of, None, ())
+            name_of[target.casefold()] = target
+        current = outlets[target]
+        new_domains = tuple(d for d in record.domains if d not in owner_of)
+        new_facts = tuple(f for f in record.facts if f not in current.facts)
+        outlets[target] = replace(current, domains=current.domains + new_domains, facts=current.facts + new_facts)
+        owner_of.update({d: target for d in new_domains})
+    return list(outlets.values())
+
+
+def bundled_outlets() -> list[Outlet]:
+    return [outlet for path in BUNDLED_FILES for outlet in load_outlets(path)]
 
 
 def load_outlets(path: Path) -> list[Outlet]:
@@ -91,7 +170,13 @@ class OutletRegistry:
 
     @classmethod
     def bundled(cls) -> OutletRegistry:
-        return cls.from_outlets(outlet for path in BUNDLED_FILES for outlet in load_outlets(path))
+        return cls.from_outlets(bundled_outlets())
+
+    @classmethod
+    def load(cls, data_dir: Path) -> OutletRegistry:
+        """The bundled registry merged with every dataset imported into ``data_dir``."""
+        imported = [o for path in sorted((data_dir / LOCAL_REGISTRY_DIR).glob("*.json")) for o in load_imported(path)]
+        return cls.from_outlets(merge_imported(bundled_outlets(), imported))
 
     def by_host(self, url_or_host: str) -> Outlet | None:
         """The outlet that owns a URL's host or one of its parent domains (``de.rt.com`` → RT)."""

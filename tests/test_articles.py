@@ -14,7 +14,7 @@ def test_seed_footer_is_provenance_not_body(seed: Path) -> None:
     assert article.footer and "owned and copyrighted by, https://www.rt.com" in article.footer
     assert article.original == OutletRef(name="rt.com", domain="rt.com")
     assert article.publisher == OutletRef(name="USSANews.com", domain="ussanews.com")
-    assert [e.rule for e in article.evidence] == ["courtesy-copyright-footer"]
+    assert [e.rule for e in article.evidence] == ["courtesy-copyright-footer", "footer-contact"]
     assert article.body.endswith("Russian Foreign Minister Sergey Lavrov said last week.")
 
 

@@ -3,7 +3,6 @@ import re
 import pytest
 
 from ingest.outlets import KIND_PHRASES, OutletRegistry, RegistryError, kind_label, load_outlets
-from ingest.provenance import match_footer
 from ingest.types import Outlet, OutletRef
 
 
@@ -63,29 +62,3 @@ def test_state_controlled_and_public_media_are_worded_apart(registry: OutletRegi
     bbc = registry.resolve(OutletRef("bbc.com", "bbc.com"))
     assert rt is not None and kind_label(rt) == "state-controlled media, Russia"
     assert bbc is not None and "state-controlled" not in kind_label(bbc)
-
-
-@pytest.mark.parametrize(
-    ("footer", "rule", "original", "publisher"),
-    [
-        pytest.param(
-            "This content is courtesy of, and owned and copyrighted by, https://www.rt.com and its author. "
-            "please contact USSANews.com using the email address",
-            "courtesy-copyright-footer", "rt.com", "ussanews.com",
-            id="courtesy",
-        ),
-        pytest.param("The post Harbour reopens appeared first on Harbour Gazette.", "appeared-first-on",
-                     "Harbour Gazette", None, id="wordpress"),
-        pytest.param("This article was originally published by The Conversation.", "originally-published",
-                     "The Conversation", None, id="originally"),
-    ],
-)
-def test_footer_rules(footer: str, rule: str, original: str, publisher: str | None) -> None:
-    found = match_footer(footer)
-    assert found is not None and found.evidence.rule == rule
-    assert found.original is not None and original in (found.original.name, found.original.domain)
-    assert (found.publisher.domain if found.publisher else None) == publisher
-
-
-def test_ordinary_paragraph_is_not_a_footer() -> None:
-    assert match_footer("The council voted 7-6 to fund the barrier on Tuesday.") is None
