@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.labels import outlet_label, republisher
+from bot.labels import corroboration, outlet_label, republisher
 from bot.text import content_terms, sentence_spans
 from bot.types import Answer, Citation
 from ingest.outlets import OutletRegistry
@@ -111,4 +111,5 @@ def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, 
             )
         )
     text = "\n".join(f"“{c.quote}” [{c.n}]" for c in citations)
-    return Answer(question=question, answer=text, abstained=False, citations=tuple(citations))
+    return Answer(question=question, answer=text, abstained=False, citations=tuple(citations),
+                  corroboration=corroboration(citations))

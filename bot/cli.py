@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from bot.cli_common import desk_of, print_json
 from bot.cli_ingest import ingest, remove
+from bot.cli_outlets import outlets
 from bot.errors import NewsdeskError
 from bot.labels import describe, outlet_label
 from bot.render import render_answer
@@ -151,6 +152,7 @@ def chat(ctx: click.Context) -> None:
 
 cli.add_command(ingest)
 cli.add_command(remove)
+cli.add_command(outlets)
 
 
 def main() -> None:

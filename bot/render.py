@@ -9,6 +9,7 @@ from bot.types import Answer, Citation
 def source_line(citation: Citation) -> str:
     """``[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — "<title>"``."""
     parts = [f"[{citation.n}] {describe(citation.outlet)}"]
+    parts.extend(f" · {sanction}" for sanction in citation.outlet.sanctions)
     if citation.republished_by:
         parts.append(f" · republished by {citation.republished_by.name}")
     if citation.published_at:
@@ -33,4 +34,8 @@ def render_answer(answer: Answer) -> str:
             lines.append(f"    {citation.url}")
         if citation.outlet.source:
             lines.append(f"    outlet label: {citation.outlet.source}")
+    if answer.corroboration:
+        lines += ["", answer.corroboration.summary]
+        if answer.corroboration.warning:
+            lines.append(f"Note: {answer.corroboration.warning}")
     return "\n".join(lines)

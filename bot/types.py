@@ -14,6 +14,8 @@ class OutletLabel:
     kind: str
     country: str | None
     source: str | None
+    #: Sanctions and bans, each with its source and date; empty unless a source backs one.
+    sanctions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,20 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Corroboration:
+    """How many independent outlets back the cited passages; copies count once, under their original."""
+
+    outlets: int
+    names: tuple[str, ...]
+    by_kind: dict[str, int]
+    summary: str
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answer: str
     abstained: bool
     citations: tuple[Citation, ...]
+    corroboration: Corroboration | None = None

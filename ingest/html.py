@@ -87,23 +87,25 @@ def parse_html(html: str, source: str, page_url: str | None = None) -> Article:
     paragraphs = [line for line in document.text.split("\n") if line.strip()]
     if paragraphs and title and paragraphs[0].strip() == title:
         paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> as the first line
-    host_url = page_url or meta.canonical_url or document.url
-    host = ref_from_domain(host_url) if host_url else None
+    # Where the page was fetched is its host; a saved file has none, and its canonical link may be the
+    # original's address rather than the host's, so then only og:site_name says who hosted it.
+    host = ref_from_domain(page_url) if page_url else None
     claims = []
-    if host and meta.site_name:  # the page names itself: a better publisher name than its host
-        named = OutletRef(name=meta.site_name, domain=host.domain)
+    if meta.site_name:
+        named = OutletRef(name=meta.site_name, domain=host.domain if host else None)
         claims.append(Claim(Evidence("og-site-name", meta.site_name), named, STRENGTH["declared"], "publisher"))
     canonical = ref_from_domain(meta.canonical_url) if meta.canonical_url else None
     same_site_evidence: tuple[Evidence, ...] = ()
-    if canonical and host:
+    if canonical:
         evidence = Evidence("html-canonical-link", meta.canonical_url or "")
-        if registrable_domain(canonical.domain or "") != registrable_domain(host.domain or ""):
+        if host and registrable_domain(canonical.domain or "") == registrable_domain(host.domain or ""):
+            same_site_evidence = (evidence,)
+        else:
             # A canonical link to another site is how syndication partners credit the original.
             claims.append(Claim(evidence, canonical, STRENGTH["canonical"]))
-        else:
-            same_site_evidence = (evidence,)
     if meta.jsonld_publisher:
-        named = OutletRef(name=meta.jsonld_publisher, domain=canonical.domain if canonical else host and host.domain)
+        domain = canonical.domain if canonical else host.domain if host else None
+        named = OutletRef(name=meta.jsonld_publisher, domain=domain)
         claims.append(Claim(Evidence("jsonld-publisher", meta.jsonld_publisher), named, STRENGTH["jsonld"]))
     return build_article(
         title=title,

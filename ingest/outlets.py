@@ -122,15 +122,22 @@ def merge_imported(bundled: list[Outlet], imported: Iterable[ImportedOutlet]) ->
     owner_of = {d: o.name for o in bundled for d in o.domains}
     name_of = {o.name.casefold(): o.name for o in bundled}
     for record in imported:
+        if not record.facts:
+            continue
         target = next((owner_of[h] for d in record.domains for h in parent_hosts(d) if h in owner_of), None)
         target = target or name_of.get(record.name.casefold())
         if target is None:
-            kind = record.kind if record.kind in KIND_PHRASES else "unknown"
             first = record.facts[0]
             target = record.name  # not a known name, or the lookup above would have found it
-            outlets[target] = Outlet(target, (), kind, record.country, first.source, first.as_of, None, ())
+            outlets[target] = Outlet(target, (), "unknown", record.country, first.source, first.as_of, None, ())
             name_of[target.casefold()] = target
         current = outlets[target]
+        if current.kind == "unknown" and record.kind in KIND_PHRASES and record.kind != "unknown":
+            # Only datasets create "unknown" outlets; the first one that classifies the outlet decides,
+            # whatever order the dataset files were loaded in.
+            kind_fact = next((f for f in record.facts if f.field == "kind"), record.facts[0])
+            current = replace(current, kind=record.kind, country=current.country or record.country,
+                              source=kind_fact.source, as_of=kind_fact.as_of)
         new_domains = tuple(d for d in record.domains if d not in owner_of)
         new_facts = tuple(f for f in record.facts if f not in current.facts)
         outlets[target] = replace(current, domains=current.domains + new_domains, facts=current.facts + new_facts)

@@ -29,11 +29,11 @@ def test_seed_end_to_end(cli_env: dict[str, str], seed: Path) -> None:
     asked = _run(cli_env, "ask", "What did Lavrov say about Kiev?", "--json")
     assert asked.exit_code == 0, asked.output
     result = json.loads(asked.stdout)
-    assert set(result) == {"question", "answer", "abstained", "citations"}
+    assert set(result) == {"question", "answer", "abstained", "citations", "corroboration"}
     assert result["abstained"] is False
     citation = result["citations"][0]
     assert set(citation) == CITATION_KEYS
-    assert set(citation["outlet"]) == {"name", "domain", "kind", "country", "source"}
+    assert set(citation["outlet"]) == {"name", "domain", "kind", "country", "source", "sanctions"}
     assert set(citation["republished_by"]) == {"name", "domain"}
     body = read_article_file(seed).body
     assert citation["quote"] in body and body[citation["start"] : citation["end"]] == citation["quote"]
@@ -42,6 +42,8 @@ def test_seed_end_to_end(cli_env: dict[str, str], seed: Path) -> None:
     assert citation["outlet"]["name"] == "RT" and citation["outlet"]["kind"] == "state-controlled"
     assert citation["republished_by"]["name"] == "USSANews.com"
     assert f"[{citation['n']}]" in result["answer"]
+    assert result["corroboration"]["outlets"] == 1 and result["corroboration"]["by_kind"] == {"state-controlled": 1}
+    assert result["corroboration"]["warning"] == "All cited passages come from state-controlled media."
 
     text = _run(cli_env, "ask", "What did Lavrov say about Kiev?").stdout
     assert "[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — \"The US president" in text
@@ -60,7 +62,7 @@ def test_unrelated_question_abstains(cli_env: dict[str, str]) -> None:
     _run(cli_env, "ingest", str(SAMPLES))
     result = json.loads(_run(cli_env, "ask", "What is the best recipe for banana bread?", "--json").stdout)
     assert result == {"question": "What is the best recipe for banana bread?", "answer": CANNOT_ANSWER,
-                      "abstained": True, "citations": []}
+                      "abstained": True, "citations": [], "corroboration": None}
 
 
 def test_sample_question_is_answered_with_its_outlet(cli_env: dict[str, str]) -> None:
