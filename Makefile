@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest calibrate clean
+.PHONY: install demo test lint bench-ingest calibrate eval eval-freeform clean
 
 install: $(STAMP)
 
@@ -25,8 +25,21 @@ test: $(STAMP)
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
 
+
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate_abstention.py
+
+# MultiHop-RAG dev split (766 queries). The first run embeds the 609 articles into <data dir>/eval-multihop
+# (minutes on a CPU); later runs reuse that collection. Writes docs/evaluation.md.
+MULTIHOP := ../shared/data/multihop-rag
+eval: $(STAMP)
+	$(BIN)/newsdesk eval multihop --corpus $(MULTIHOP)/corpus.json --queries $(MULTIHOP)/dev.json \
+		--output docs/evaluation.md
+
+# Our free-form questions over the same corpus; writes docs/evaluation-freeform.md.
+eval-freeform: $(STAMP)
+	$(BIN)/newsdesk eval multihop --corpus $(MULTIHOP)/corpus.json --queries tests/data/freeform_dev.json \
+		--output docs/evaluation-freeform.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest tests

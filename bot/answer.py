@@ -92,8 +92,19 @@ def _pick(candidates: list[_Candidate], max_quotes: int) -> list[_Candidate]:
 
 
 def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, min_relevance: float,
-           max_quotes: int = 3) -> Answer:
-    """Quote the sentences that answer ``question`` from ``passages``, each with a numbered, outlet-flagged citation."""
+           max_quotes: int = 3, missing_outlets: tuple[str, ...] = (), unknown_names: tuple[str, ...] = ()) -> Answer:
+    """Quote the sentences that answer ``question`` from ``passages``, each with a numbered, outlet-flagged citation.
+
+    Abstains when no passage is relevant enough, when the question names an outlet with no article in the
+    collection (answering from other outlets would misattribute), or asks about a name no article mentions.
+    """
+    if missing_outlets:
+        names = " or ".join(missing_outlets)
+        message = f"No articles from {names} are in the collection, so this cannot be answered from them."
+        return Answer(question=question, answer=message, abstained=True, citations=())
+    if unknown_names:
+        message = f"The ingested articles do not mention {' or '.join(unknown_names)}."
+        return Answer(question=question, answer=message, abstained=True, citations=())
     relevant = [p for p in passages if p.score >= min_relevance]
     if not relevant:
         return Answer(question=question, answer=CANNOT_ANSWER, abstained=True, citations=())

@@ -9,19 +9,23 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 from pydantic import ValidationError
 
 from bot.cli_common import desk_of, print_json
+from bot.cli_eval import eval_group
 from bot.cli_ingest import ingest, remove
 from bot.cli_outlets import outlets
 from bot.errors import NewsdeskError
 from bot.labels import describe, outlet_label
 from bot.render import render_answer
+from bot.retrieve import Filters
 from bot.service import Newsdesk
 from bot.settings import BotSettings
+from ingest.outlets import KIND_PHRASES
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
@@ -52,22 +56,45 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = Newsdesk(settings)
 
 
+def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date like 2023-10-05", param_hint=option) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if end and len(value) == 10:  # a bare date as --until includes that whole day
+        moment += timedelta(days=1, seconds=-1)
+    return moment.timestamp()
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--json", "json_", is_flag=True, help="Print the answer as JSON (see the README for its fields).")
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None,
               help="Passages to retrieve (default: NEWSDESK_TOP_K).")
+@click.option("--outlet", "outlets", multiple=True, help="Only passages from this outlet (name or domain); repeatable.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(sorted(KIND_PHRASES)),
+              help="Only passages from outlets of this kind; repeatable.")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
 @click.pass_context
-def ask(ctx: click.Context, question: str, json_: bool, k: int | None) -> None:
+def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: tuple[str, ...],
+        kinds: tuple[str, ...], since: str | None, until: str | None) -> None:
     """Answer a question from the ingested articles, with quotes and outlet-flagged sources.
 
     \b
-    Example:
+    Examples:
       newsdesk ask "What did Lavrov say about Kiev?"
+      newsdesk ask "What happened to Google's stock?" --outlet TechCrunch --since 2023-10-01
     """
     if not question.strip():
         raise click.UsageError("the question is empty")
-    result = desk_of(ctx).ask(question, k=k)
+    filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
+                      until=_timestamp(until, "--until", end=True))
+    result = desk_of(ctx).ask(question, k=k, filters=filters)
     if json_:
         print_json(dataclasses.asdict(result))
     else:
@@ -152,6 +179,7 @@ def chat(ctx: click.Context) -> None:
 
 cli.add_command(ingest)
 cli.add_command(remove)
+cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
 
 

@@ -6,21 +6,26 @@ Built once per entry point from ``BotSettings``; the embedder and the store open
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
 from bot.answer import answer
 from bot.errors import NoArticlesIngested, StoreError
+from bot.retrieve import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
 from bot.types import Answer
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
 from ingest.pipeline import ingest_sources, remove_articles
+from ingest.search_index import fingerprint, load_or_build
 from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
 TOKENIZER_NAME = "cl100k_base"
+#: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
+INDEX_RECHECK_SECONDS = 30.0
 
 
 class Newsdesk:
@@ -37,6 +42,9 @@ class Newsdesk:
         self.registry = registry or OutletRegistry.load(settings.data_dir)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
+        self._retriever: HybridRetriever | None = None
+        self._retriever_count = -1
+        self._retriever_checked = 0.0
 
     @cached_property
     def embeddings(self) -> MiniLMEmbeddings:
@@ -54,32 +62,64 @@ class Newsdesk:
     def ingest(
         self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None
     ) -> IngestReport:
-        """Ingest files, folders and URLs (see ``ingest.pipeline``)."""
-        return ingest_sources(
+        """Ingest files, folders and URLs (see ``ingest.pipeline``); the search index follows the collection."""
+        report = ingest_sources(
             [str(s) for s in sources], self.store, self.settings, fmt=fmt,
             count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
         )
+        if report.added or report.updated or report.linked:
+            self._refresh_index()
+        return report
+
+    def _refresh_index(self) -> None:
+        # Built now, at the end of an ingest, so the next question does not wait for it.
+        self._retriever = None
+        if self.store.count_chunks():
+            self.retriever()
 
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
-        return remove_articles(ids_or_locations, self.store)
+        removed, missing = remove_articles(ids_or_locations, self.store)
+        if removed:
+            self._refresh_index()
+        return removed, missing
 
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()
 
-    def retrieve(self, question: str, *, k: int | None = None) -> list[Passage]:
-        """The passages that best match ``question``, best first."""
-        if self.store.count_chunks() == 0:
+    def retriever(self) -> HybridRetriever:
+        """The retriever over the current collection; rebuilt when the collection's chunks changed."""
+        count = self.store.count_chunks()
+        if count == 0:
             raise NoArticlesIngested()
-        return self.store.search(question, k or self.settings.top_k)
+        stale = self._retriever is None or self._retriever_count != count
+        if not stale and time.monotonic() - self._retriever_checked > INDEX_RECHECK_SECONDS:
+            # Same count, but another process may have replaced articles: compare the chunk-id fingerprint.
+            stale = self._retriever is not None and self._retriever.index.fingerprint != fingerprint(
+                self.store.chunk_ids())
+            self._retriever_checked = time.monotonic()
+        if stale or self._retriever is None:
+            index = load_or_build(self.store, self.settings.data_dir / "index" / self.store.name)
+            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed_query)
+            self._retriever_count, self._retriever_checked = count, time.monotonic()
+        return self._retriever
+
+    def search(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        """Passages for ``question`` and what the question names that the collection lacks."""
+        return self.retriever().retrieve(question, k or self.settings.top_k, filters)
+
+    def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The passages that best match ``question``, best first."""
+        return self.search(question, k=k, filters=filters).passages
 
     def find_outlet(self, name_or_domain: str) -> Outlet | None:
         """The registry entry for an outlet name (``"RT"``), domain (``rt.com``) or URL."""
         text = name_or_domain.strip()
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
-    def ask(self, question: str, *, k: int | None = None) -> Answer:
-        passages = self.retrieve(question, k=k)
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        found = self.search(question, k=k, filters=filters)
         return answer(
-            question, passages, self.registry,
+            question, found.passages, self.registry,
             min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,
+            missing_outlets=found.missing_outlets, unknown_names=found.unknown_names,
         )

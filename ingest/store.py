@@ -15,14 +15,17 @@ import hashlib
 import importlib.metadata
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
+from ingest.embedder import DIMENSION
 from ingest.settings import IngestSettings
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
 
@@ -103,6 +106,32 @@ def _record_metadata(article: Article, chunk_count: int, minhash: str) -> dict[s
 
 def location_id(location: str) -> str:
     return "l-" + hashlib.sha1(location.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkExport:
+    """All chunks of a collection, in one order: ``vectors[i]`` embeds ``passages[i].text``."""
+
+    ids: list[str]
+    passages: list[Passage]
+    vectors: np.ndarray
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        title=str(meta.get("title", "")),
+        url=meta.get("url"),
+        published_at=meta.get("published_at"),
+        publisher=_ref_from(meta, "publisher"),
+        original=_ref_from(meta, "original"),
+        score=score,
+        duplicate_of=meta.get("duplicate_of"),
+    )
 
 
 def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
@@ -229,6 +258,24 @@ class ChunkStore:
     def count_chunks(self) -> int:
         return self._chunks.count()
 
+    def chunk_ids(self) -> list[str]:
+        return list(self._chunks.get(include=[])["ids"])
+
+    def export_chunks(self, batch: int = 5000) -> ChunkExport:
+        """Every chunk with its vector, for in-memory indexes (BM25, exact dense scoring) built beside Chroma."""
+        ids: list[str] = []
+        passages: list[Passage] = []
+        vectors: list[np.ndarray] = []
+        total = self._chunks.count()
+        for offset in range(0, total, batch):
+            found = self._chunks.get(include=["documents", "metadatas", "embeddings"], limit=batch, offset=offset)
+            ids += found["ids"]
+            passages += [_passage(i, d, m, 0.0) for i, d, m in
+                         zip(found["ids"], found["documents"], found["metadatas"], strict=True)]
+            vectors.append(np.asarray(found["embeddings"], dtype=np.float32).reshape(len(found["ids"]), -1))
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, DIMENSION), dtype=np.float32)
+        return ChunkExport(ids=ids, passages=passages, vectors=matrix)
+
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The ``k`` chunks closest to ``query`` (cosine), best first, as ``Passage`` values."""
         if k <= 0 or self._chunks.count() == 0:
@@ -240,20 +287,5 @@ class ChunkStore:
         rows: Iterable[tuple[str, str, dict[str, Any], float]] = zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         )
-        passages = [
-            Passage(
-                chunk_id=chunk_id,
-                article_id=str(meta["article_id"]),
-                text=text,
-                start=int(meta["start"]),
-                end=int(meta["end"]),
-                title=str(meta.get("title", "")),
-                url=meta.get("url"),
-                published_at=meta.get("published_at"),
-                publisher=_ref_from(meta, "publisher"),
-                original=_ref_from(meta, "original"),
-                score=1.0 - float(distance),
-            )
-            for chunk_id, text, meta, distance in rows
-        ]
+        passages = [_passage(chunk_id, text, meta, 1.0 - float(distance)) for chunk_id, text, meta, distance in rows]
         return sorted(passages, key=lambda p: p.score, reverse=True)

@@ -113,6 +113,8 @@ class Passage:
     publisher: OutletRef | None
     original: OutletRef | None
     score: float = 0.0
+    #: The article this passage's article is a near copy of (a syndicated copy), if any.
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

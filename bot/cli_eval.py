@@ -1,0 +1,78 @@
+"""``newsdesk eval multihop``: score retrieval, citations and abstention on MultiHop-RAG-format files."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.cli_common import desk_of, print_json
+from bot.eval_multihop import EvalRun, render_markdown, render_tables, run_eval, to_json
+
+_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Evaluate the bot on benchmark files."""
+
+
+def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None) -> str:
+    parts = ["newsdesk", "eval", "multihop", "--corpus", str(corpus), "--queries", str(queries)]
+    parts += ["--limit", str(limit)] if limit else []
+    parts += ["--output", str(output)] if output else []
+    return shlex.join(parts)
+
+
+@eval_group.command()
+@click.option("--corpus", type=_FILE, required=True, help="MultiHop-RAG corpus.json (a JSON list of articles).")
+@click.option("--queries", type=_FILE, required=True,
+              help="Queries: MultiHop-RAG dev.json, or ours in that format (free-form types, null_query).")
+@click.option("--json", "json_", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N queries.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+              help="Also write the Markdown report here, e.g. docs/evaluation.md.")
+@click.pass_context
+def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit: int | None,
+             output: Path | None) -> None:
+    """Ingest the corpus into its own collection (<data dir>/eval-multihop, reused when unchanged), retrieve
+    the top 10 and ask for every query, and report Hits@4/@10, MRR@10, upstream MAP@10, completeness, recalls,
+    fact coverage, cited outlets and abstention, overall and per question type.
+
+    \b
+    Examples:
+      newsdesk eval multihop --corpus ../shared/data/multihop-rag/corpus.json \\
+        --queries ../shared/data/multihop-rag/dev.json --output docs/evaluation.md
+      newsdesk eval multihop --corpus corpus.json --queries dev.json --limit 20 --json
+    """
+    desk = desk_of(ctx)
+    console = Console(stderr=True)
+    command = _command(corpus, queries, limit, output)
+    if console.is_terminal and not json_:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
+            task = progress.add_task("loading and ingesting the corpus", total=None)
+
+            def on_query(done: int, total: int) -> None:
+                progress.update(task, description="scoring queries", completed=done, total=total)
+
+            run = run_eval(desk, corpus, queries, command=command, limit=limit, on_query=on_query,
+                           on_stage=lambda message: progress.console.print(message, highlight=False))
+    else:
+        run = run_eval(desk, corpus, queries, command=command, limit=limit,
+                       on_stage=lambda message: click.echo(message, err=True))
+    _finish(run, json_, output)
+
+
+def _finish(run: EvalRun, json_: bool, output: Path | None) -> None:
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render_markdown(run), encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    if json_:
+        print_json(to_json(run))
+    else:
+        click.echo(render_tables(run))

@@ -1,0 +1,442 @@
+"""``newsdesk eval multihop``: load MultiHop-RAG-format files, run the bot, aggregate and render the report.
+
+The corpus goes into its own on-disk collection (``<data_dir>/eval-multihop``), reused between runs and kept
+equal to the corpus. The bot is used only through ``Newsdesk.retrieve`` and ``Newsdesk.ask``; the chunking is
+reproduced with ``ingest.chunking.chunk_article`` for the fact-coverage ceiling. Metrics: ``bot.eval_metrics``.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.errors import NewsdeskError
+from bot.eval_metrics import (
+    LABELS,
+    METRICS,
+    K,
+    QueryOutcome,
+    Stat,
+    aggregate,
+    fact_covered,
+    format_stat,
+    normalise,
+    score_ranking,
+    set_recall,
+)
+from bot.eval_metrics import upstream_header as header
+from bot.service import TOKENIZER_NAME, Newsdesk
+from ingest.articles import ArticleParseError
+from ingest.chunking import chunk_article
+from ingest.embedder import MODEL_NAME
+from ingest.loaders import load_file
+from ingest.types import Passage
+
+EVAL_DIR = "eval-multihop"
+NULL_TYPE = "null_query"
+UPSTREAM_TYPES = frozenset({"inference_query", "comparison_query", "temporal_query", NULL_TYPE})
+#: sha256 of upstream ``dataset/corpus.json`` (its Git LFS oid; shared/data/multihop-rag/README.md).
+UPSTREAM_CORPUS_SHA256 = "20b61b5ab84de84a927420c5d265b7ec8d859ae49980699958a787ade9e4d28f"
+
+
+class EvalDataError(NewsdeskError):
+    """A corpus or queries file the evaluation cannot use; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoldItem:
+    """One ``evidence_list`` entry; free-form sets may leave out any of the three fields."""
+
+    fact: str | None
+    url: str | None
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvalQuery:
+    qid: str
+    query: str
+    question_type: str
+    is_null: bool
+    evidence: tuple[GoldItem, ...]
+
+    @property
+    def facts(self) -> list[str]:
+        return [e.fact for e in self.evidence if e.fact]
+
+    @property
+    def urls(self) -> set[str]:
+        return {e.url for e in self.evidence if e.url}
+
+    @property
+    def sources(self) -> set[str]:
+        return {e.source for e in self.evidence if e.source}
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusArticle:
+    """A corpus record with the id and body that ingest stores for it, and its raw header fields."""
+
+    article_id: str
+    url: str
+    title: str
+    published_at: str
+    source: str
+    body: str
+
+
+class Corpus:
+    """The corpus file, its sha256 and its articles by url and by stored article id."""
+
+    def __init__(self, path: Path, sha256: str, articles: Sequence[CorpusArticle]) -> None:
+        self.path, self.sha256, self.articles = path, sha256, tuple(articles)
+        self.by_url = {a.url: a for a in self.articles}
+        self.by_id: dict[str, list[CorpusArticle]] = {}
+        for article in self.articles:  # one stored article per distinct body; copies share the id
+            self.by_id.setdefault(article.article_id, []).append(article)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalRun:
+    """One evaluation: where the numbers came from, overall and per ``question_type`` (with its n)."""
+
+    command: str
+    started: str
+    corpus: Corpus
+    queries_path: Path
+    n_queries: int
+    overall: dict[str, Stat]
+    by_type: dict[str, tuple[int, dict[str, Stat]]]
+    settings: dict[str, Any]
+    seconds: float
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # both files are a few MB at most
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvalDataError(f"cannot read the {what} file {path}: {error}") from error
+    except ValueError as error:
+        raise EvalDataError(f"the {what} file {path} is not valid JSON: {error}") from error
+
+
+def _optional_str(item: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise EvalDataError(f"{where}: '{key}' must be a string, got {type(value).__name__}")
+    return value if value.strip() or key == "fact" else None  # a blank fact is an error, not a missing one
+
+
+def _query(record: Any, where: str) -> EvalQuery:
+    if not isinstance(record, dict):
+        raise EvalDataError(f"{where}: expected an object, got {type(record).__name__}")
+    text = record.get("query")
+    if not isinstance(text, str) or not text.strip():
+        raise EvalDataError(f"{where}: no 'query' string")
+    question_type = record.get("question_type", "free_form")
+    if not isinstance(question_type, str) or not question_type.strip():
+        raise EvalDataError(f"{where}: 'question_type' must be a non-empty string")
+    flag = record.get("null_query", False)
+    if not isinstance(flag, bool):
+        raise EvalDataError(f"{where}: 'null_query' must be true or false")
+    evidence = record.get("evidence_list", [])
+    if not isinstance(evidence, list):
+        raise EvalDataError(f"{where}: 'evidence_list' must be a list")
+    items = []
+    for number, item in enumerate(evidence):
+        here = f"{where}, evidence #{number}"
+        if not isinstance(item, dict):
+            raise EvalDataError(f"{here}: expected an object")
+        gold = GoldItem(*(_optional_str(item, key, here) for key in ("fact", "url", "source")))
+        if gold.fact is not None and not gold.fact.strip():
+            raise EvalDataError(f"{here}: the fact is blank")
+        if gold == GoldItem(None, None, None):
+            raise EvalDataError(f"{here}: needs at least one of 'fact', 'url', 'source'")
+        items.append(gold)
+    is_null = question_type == NULL_TYPE or flag
+    return EvalQuery(str(record.get("qid", "")), text.strip(), question_type, is_null, () if is_null else tuple(items))
+
+
+def load_queries(path: Path) -> list[EvalQuery]:
+    """Queries in MultiHop-RAG format (``dev.json``) or ours (free-form types, ``"null_query": true``)."""
+    data = _read_json(path, "queries")
+    if isinstance(data, dict) and isinstance(data.get("queries"), list):
+        data = data["queries"]
+    if not isinstance(data, list) or not data:
+        raise EvalDataError(f"{path}: expected a non-empty JSON list of query objects "
+                            "(fields: query, question_type, evidence_list[fact, url, source])")
+    return [_query(record, f"{path}: query #{i}") for i, record in enumerate(data)]
+
+
+def load_corpus(path: Path) -> Corpus:
+    """The MultiHop-RAG corpus, parsed by the same loader ``ingest --format multihop`` uses."""
+    records = _read_json(path, "corpus")
+    if not isinstance(records, list) or not records:
+        raise EvalDataError(f"{path}: expected a non-empty JSON list of MultiHop-RAG articles")
+    try:
+        parsed = list(load_file(path, "multihop"))
+    except ArticleParseError as error:
+        raise EvalDataError(f"{path}: {error.reason}") from error
+    articles = []
+    for record, article in zip(records, parsed, strict=True):
+        if isinstance(article, ArticleParseError):
+            raise EvalDataError(f"cannot ingest {article.source}: {article.reason}")
+        articles.append(CorpusArticle(article.id, str(record["url"]), str(record["title"]),
+                                      str(record["published_at"]), str(record["source"]), article.body))
+    return Corpus(path, sha256_of(path), articles)
+
+
+def open_eval_desk(desk: Newsdesk) -> Newsdesk:
+    """A Newsdesk on ``<data_dir>/eval-multihop`` (on disk even when a Chroma server is configured), sharing
+    the loaded embedder and registry."""
+    settings = desk.settings.model_copy(update={"data_dir": desk.settings.data_dir / EVAL_DIR, "chroma_url": None})
+    return Newsdesk(settings, registry=desk.registry, embeddings=desk.embeddings)
+
+
+def sync_collection(desk: Newsdesk, corpus: Corpus) -> dict[str, int]:
+    """Make the eval collection hold exactly the corpus: incremental ingest, then drop articles not in it."""
+    report = desk.ingest([str(corpus.path)], fmt="multihop")
+    if report.failed:
+        first = report.failed[0]
+        raise EvalDataError(f"{len(report.failed)} corpus articles failed to ingest; first: {first.source}: "
+                            f"{first.error}")
+    kept = {*report.added, *report.updated, *report.unchanged, *report.linked}
+    stale = [record.id for record in desk.sources() if record.id not in kept]
+    removed, _ = desk.remove(stale) if stale else ([], [])
+    return {"added": len(report.added), "updated": len(report.updated), "unchanged": len(report.unchanged),
+            "linked": len(report.linked), "removed": len(removed), "chunks_written": report.chunks}
+
+
+def coverage_map(desk: Newsdesk, corpus: Corpus, queries: Iterable[EvalQuery]) -> dict[str, bool]:
+    """Normalised gold fact → wholly inside at least one chunk the store holds (re-chunked like ingest does).
+
+    The gold article (by url) is tried first; a fact not covered there is looked for in every article whose
+    body contains it, so syndicated copies and url-less free-form facts are judged the same way.
+    """
+    settings, count = desk.settings, desk.embeddings.count_word_pieces
+    chunks: dict[str, list[str]] = {}
+    bodies: dict[str, str] = {}
+
+    def chunks_of(article: CorpusArticle) -> list[str]:
+        if article.article_id not in chunks:
+            chunks[article.article_id] = [c.text for c in chunk_article(
+                article.article_id, article.body, max_tokens=settings.chunk_tokens,
+                overlap=settings.chunk_overlap, count_word_pieces=count)]
+        return chunks[article.article_id]
+
+    covered: dict[str, bool] = {}
+    for query in queries:
+        for item in query.evidence:
+            if not item.fact or (key := normalise(item.fact)) in covered:
+                continue
+            gold = corpus.by_url.get(item.url or "")
+            found = gold is not None and fact_covered(item.fact, chunks_of(gold))
+            if not found:
+                if not bodies:
+                    bodies = {a.article_id: normalise(a.body) for a in corpus.articles}
+                others = [a for a in corpus.articles if a is not gold and key in bodies[a.article_id]]
+                found = any(fact_covered(item.fact, chunks_of(a)) for a in others)
+            covered[key] = found
+    return covered
+
+
+def scored_text(passage: Passage, corpus: Corpus) -> str:
+    """Upstream's scored text: the LlamaIndex metadata header (corpus title, published_at, source) + chunk."""
+    records = corpus.by_id.get(passage.article_id)
+    if records:
+        record = records[0]
+        return header(record.title, record.published_at, record.source) + passage.text
+    outlet = passage.original.name if passage.original else ""
+    return header(passage.title, passage.published_at or "", outlet) + passage.text
+
+
+def evaluate_query(desk: Newsdesk, corpus: Corpus, query: EvalQuery) -> QueryOutcome:
+    """Retrieve the top 10 (non-null queries with gold evidence only) and ask; score both."""
+    retrieval = articles = outlets = None
+    if not query.is_null and query.evidence:
+        passages = desk.retrieve(query.query, k=K)
+        if query.facts:
+            retrieval = score_ranking([scored_text(p, corpus) for p in passages], query.facts)
+        if query.urls:
+            # Copies of one body are one stored article: a passage stands for every url that published it.
+            got = {p.url for p in passages if p.url}
+            got |= {a.url for p in passages for a in corpus.by_id.get(p.article_id, [])}
+            articles = set_recall(query.urls, got)
+    answer = desk.ask(query.query, k=K)
+    if not query.is_null and query.sources:
+        cited: set[str] = set()
+        for citation in answer.citations:
+            records = corpus.by_id.get(citation.article_id)
+            cited |= {r.source.casefold() for r in records} if records else {citation.outlet.name.casefold()}
+        outlets = set_recall({s.casefold() for s in query.sources}, cited)
+    return QueryOutcome(query.question_type, query.is_null, answer.abstained, retrieval, articles, outlets,
+                        tuple(normalise(f) for f in query.facts))
+
+
+def run_eval(
+    desk: Newsdesk,
+    corpus_path: Path,
+    queries_path: Path,
+    *,
+    command: str,
+    limit: int | None = None,
+    on_stage: Callable[[str], None] = lambda message: None,
+    on_query: Callable[[int, int], None] = lambda done, total: None,
+) -> EvalRun:
+    """Load, ingest (reusing the eval collection), score every query and aggregate, overall and by type."""
+    begin, started = time.monotonic(), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    queries, queries_sha256 = load_queries(queries_path)[:limit], sha256_of(queries_path)
+    corpus = load_corpus(corpus_path)
+    same = "byte-identical to upstream" if corpus.sha256 == UPSTREAM_CORPUS_SHA256 else "not the upstream file"
+    on_stage(f"corpus {corpus_path}: {len(corpus.articles)} articles, sha256 {corpus.sha256} ({same})")
+    eval_desk = open_eval_desk(desk)
+    on_stage(f"syncing the eval collection in {eval_desk.settings.data_dir} (a first run embeds every article)")
+    synced = sync_collection(eval_desk, corpus)
+    reused = "reused unchanged" if synced["added"] + synced["updated"] + synced["removed"] == 0 else "updated"
+    on_stage(f"collection {reused}: " + ", ".join(f"{key} {value}" for key, value in synced.items()))
+    covered = coverage_map(eval_desk, corpus, queries)
+    outcomes = []
+    for done, query in enumerate(queries, start=1):
+        outcomes.append(evaluate_query(eval_desk, corpus, query))
+        on_query(done, len(queries))
+    by_type = {}
+    for question_type in sorted({o.question_type for o in outcomes}, key=lambda t: (t == NULL_TYPE, t)):
+        group = [o for o in outcomes if o.question_type == question_type]
+        by_type[question_type] = (len(group), aggregate(group, covered))
+    settings = eval_desk.settings
+    return EvalRun(
+        command=command, started=started, corpus=corpus, queries_path=queries_path,
+        n_queries=len(queries),
+        overall=aggregate(outcomes, covered), by_type=by_type, seconds=round(time.monotonic() - begin, 1),
+        settings={
+            "k": K, "scored_text": "upstream metadata header (title, published_at, source) + chunk text",
+            "header_included": True, "embedding_model": MODEL_NAME, "tokenizer": TOKENIZER_NAME,
+            "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+            "min_relevance": settings.min_relevance, "max_quotes": settings.max_quotes,
+            "eval_data_dir": str(settings.data_dir), "corpus": str(corpus_path), "queries": str(queries_path),
+            "queries_sha256": queries_sha256, "limit": limit,
+            "articles": len(eval_desk.sources()), "collection": synced,
+            "newsdesk": importlib.metadata.version("newsdesk"),
+        },
+    )
+
+
+def _values(stats: Mapping[str, Stat]) -> dict[str, float | None]:
+    return {name: None if stats[name].value is None else round(stats[name].value, 4) for name in METRICS}
+
+
+def to_json(run: EvalRun) -> dict[str, Any]:
+    """The ``--json`` document: metric values (None where nothing was scored), ``by_type`` with ``n``."""
+    return {
+        **_values(run.overall),
+        "by_type": {name: {**_values(stats), "n": n} for name, (n, stats) in run.by_type.items()},
+        "n_queries": run.n_queries,
+        "corpus_sha256": run.corpus.sha256,
+        "settings": run.settings,
+        "seconds": run.seconds,
+    }
+
+
+# --- the Markdown report -------------------------------------------------------------------------------------
+
+# (title, metrics, what the row's n counts)
+_TABLES = (
+    ("Retrieval as the paper scores it (null queries skipped)", ("hits@4", "hits@10", "mrr@10", "map@10"),
+     lambda s: s["hits@4"].n),
+    ("Multi-hop completeness and ceilings (not in the paper)",
+     ("complete@10", "evidence_recall@10", "article_recall@10", "fact_coverage"), lambda s: s["complete@10"].n),
+    ("Answers: cited outlets and abstention", ("outlet_recall", "false_abstention", "null_abstention"),
+     lambda s: s["false_abstention"].n + s["null_abstention"].n),
+)
+# eval-multihop.md §6 / the data README: best embedding + bge-reranker-large, and the row labelled "Baseline".
+_PUBLISHED = (("hits@10", "0.7467", "0.7059"), ("hits@4", "0.6625", "–"), ("mrr@10", "0.5860", "0.5477"),
+              ("map@10", "not in the confirmed summaries", "–"))
+
+
+def render_tables(run: EvalRun) -> str:
+    """The overall and per-type tables (also what the command prints without ``--json``)."""
+    rows = [("**overall**", run.overall), *((name, stats) for name, (_, stats) in run.by_type.items())]
+    lines = []
+    for title, names, count in _TABLES:
+        lines += [f"### {title}", "", "| group | n | " + " | ".join(LABELS[m] for m in names) + " |",
+                  "|---|---:|" + "---:|" * len(names)]
+        for group, stats in rows:
+            if any(stats[m].value is not None for m in names):
+                cells = " | ".join(format_stat(m, stats[m]) for m in names)
+                lines.append(f"| {group} | {count(stats)} | {cells} |")
+        lines.append("")
+    pooled = ("evidence_recall@10", "article_recall@10", "fact_coverage", "outlet_recall")
+    lines.append("Denominators of the pooled shares, overall: "
+                 + ", ".join(f"{LABELS[m]} {run.overall[m].n:,}" for m in pooled)
+                 + " (gold facts, gold article urls, distinct gold facts, gold outlets).")
+    return "\n".join(lines)
+
+
+def _published(run: EvalRun) -> list[str]:
+    """Our numbers beside the paper's (only for upstream query types: the paper has nothing on free-form sets)."""
+    if not set(run.by_type) & UPSTREAM_TYPES:
+        return []
+    scored = run.overall["hits@4"].n
+    return [
+        "## Compared with the published numbers", "",
+        f"| metric | newsdesk (this run, n = {scored}) | paper: best embedding + bge-reranker-large | "
+        "paper: row labelled \"Baseline\" |", "|---|---:|---:|---:|",
+        *(f"| {LABELS[m]} | {format_stat(m, run.overall[m])} | {best} | {base} |" for m, best, base in _PUBLISHED), "",
+        "The published numbers cover all 2,255 non-null upstream queries; the dev split holds 671 of them (about "
+        "±0.037 at p = 0.6). They come from LlamaIndex 0.9.40 `SentenceSplitter(chunk_size=256)` with its default "
+        "200-token overlap and the same metadata header, top-10 by embedding or top-20 reranked to 10. Our chunker "
+        "differs, so compare with care (shared/notes/eval-multihop.md §3, §6). Published answer accuracy (0.56, "
+        "GPT-4 on retrieved chunks) is not comparable with an extractive answerer and is not scored here.", "",
+    ]
+
+
+def render_markdown(run: EvalRun) -> str:
+    """The whole report: how it was made, the settings, the tables, the published numbers, the definitions."""
+    s, corpus = run.settings, run.corpus
+    upstream = corpus.sha256 == UPSTREAM_CORPUS_SHA256
+    collection = ", ".join(f"{k} {v}" for k, v in s["collection"].items())
+    settings_rows = [
+        ("retrieved per query (k)", f"{s['k']}, via `Newsdesk.retrieve(query, k=10)`; answers via `Newsdesk.ask`"),
+        ("scored chunk text", "upstream metadata header (title, published_at, source) + chunk text: "
+                              "**header included**"),
+        ("embedding model / tokenizer", f"{s['embedding_model']} / {s['tokenizer']}"),
+        ("chunking", f"{s['chunk_tokens']} tokens, overlap {s['chunk_overlap']}"),
+        ("answerer", f"extractive; min_relevance {s['min_relevance']}, max_quotes {s['max_quotes']}"),
+        ("eval collection", f"`{s['eval_data_dir']}` ({s['articles']} articles; this run: {collection})"),
+        ("newsdesk", s["newsdesk"]),
+    ]
+    lines = [
+        f"# Evaluation: `{run.queries_path.name}` over `{corpus.path.name}`", "",
+        f"Generated by `newsdesk eval multihop` on {run.started} in {run.seconds:.0f} s. Do not edit by hand: "
+        "re-run the command below.", "",
+        f"- Command: `{run.command}`",
+        f"- Queries: `{run.queries_path}` (sha256 `{s['queries_sha256']}`): {run.n_queries} queries; "
+        f"{run.overall['hits@4'].n} scored for retrieval, null queries: {run.overall['null_abstention'].n}.",
+        f"- Corpus: `{corpus.path}`: {len(corpus.articles)} articles, sha256 `{corpus.sha256}`"
+        + (" (byte-identical to upstream `corpus.json`; MultiHop-RAG, Tang & Yang, arXiv:2401.15391, "
+           "ODC-BY 1.0)." if upstream else "."), "",
+        "## Settings", "", "| setting | value |", "|---|---|", *(f"| {k} | {v} |" for k, v in settings_rows), "",
+        "## Results", "",
+        "Shares carry a 95% interval ±1.96·sqrt(p(1−p)/n), n being the metric's own denominator; the pooled "
+        "recalls count items that are not independent (several facts per query), so their intervals are too "
+        "narrow. MRR@10 and MAP@10 are means of non-binary values and carry no interval. `–`: does not apply.", "",
+        render_tables(run), "",
+        *_published(run),
+        "## Definitions", "",
+        "Hits@4, Hits@10, MRR@10 and MAP@10 are computed exactly as upstream (shared/notes/eval-multihop.md §2) on "
+        "the header + chunk text. The other metrics, and why outlets are matched through the quoted article rather "
+        "than the outlet label shown, are defined in the README section \"Evaluation\" (docs/eval-usage.md).", "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,157 @@
+"""What a news question says besides its topic: the outlets it names, the dates it gives, the names it asks
+about. No language model: patterns and the collection's own vocabulary, so it is fast and predictable.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+MONTHS["sept"] = 9
+_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+_DATE_PATTERNS = (
+    re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b", re.I),  # October 5, 2023
+    re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b", re.I),  # 5 October 2023
+    re.compile(r"\b(?P<year>(?:19|20)\d{2})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),  # 2023-10-05
+    re.compile(rf"\b(?:in|during|throughout|since|early|late|mid-?)\s+{_MONTH}(?:\s+(?:of\s+)?{_YEAR})?\b", re.I),
+)
+# Two or more capitalised words: the people, companies and places a question is about.
+_PROPER_NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)(?:\s+(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|[A-Z]\.))+")
+_QUOTED = re.compile(r"[\"“]([^\"”]{4,120})[\"”]")
+
+
+@dataclass(frozen=True, slots=True)
+class DateSpec:
+    """A day, or a month (of any year when none is given), that a question is about."""
+
+    year: int | None
+    month: int
+    day: int | None
+    start: int  # character offset in the question
+
+    def bounds(self) -> tuple[float, float] | None:
+        """(first, last) second covered, with a day's slack for time zones; None for a month of any year."""
+        if self.year is None:
+            return None
+        if self.day is not None:
+            moment = datetime(self.year, self.month, self.day, tzinfo=UTC).timestamp()
+            return moment - 86400, moment + 2 * 86400
+        last = calendar.monthrange(self.year, self.month)[1]
+        return (datetime(self.year, self.month, 1, tzinfo=UTC).timestamp(),
+                datetime(self.year, self.month, last, 23, 59, 59, tzinfo=UTC).timestamp())
+
+
+def find_dates(question: str) -> list[DateSpec]:
+    found: dict[int, DateSpec] = {}
+    for pattern in _DATE_PATTERNS:
+        for match in pattern.finditer(question):
+            if any(abs(match.start() - seen) < 12 for seen in found):
+                continue  # "on October 5, 2023" is one date, not a day and a month
+            groups = match.groupdict()
+            month = int(groups["mnum"]) if groups.get("mnum") else MONTHS[groups["month"].lower().rstrip(".")]
+            year = int(groups["year"]) if groups.get("year") else None
+            day = int(groups["day"]) if groups.get("day") else None
+            if (day is not None and not 1 <= day <= 31) or not 1 <= month <= 12:
+                continue
+            found[match.start()] = DateSpec(year, month, day, match.start())
+    return sorted(found.values(), key=lambda d: d.start)
+
+
+@dataclass(frozen=True, slots=True)
+class OutletMention:
+    """An outlet named in a question: ``keys`` are the collection's outlet keys it stands for (empty: absent)."""
+
+    name: str
+    start: int
+    end: int
+    keys: frozenset[str]
+
+
+class OutletMatcher:
+    """Finds outlet names in questions: those in the collection, and known outlets that are not in it."""
+
+    def __init__(self, present: dict[str, set[str]], known_absent: Iterable[str]) -> None:
+        """``present`` maps each surface form (a name, a short name, a domain) to collection outlet keys."""
+        self._surfaces: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
+        for surface, keys in present.items():
+            self._surfaces.append((_surface_pattern(surface), surface, frozenset(keys)))
+        for name in known_absent:
+            short = name[4:] if name.startswith("The ") else name
+            for surface in {name, short}:
+                if surface not in present and _distinctive(surface):
+                    # Absent outlets need a news context ("according to Bloomberg", "a Reuters report"), so
+                    # that a common word that happens to be an outlet's name never makes the bot refuse.
+                    self._surfaces.append((_absent_pattern(surface), name, frozenset()))
+        # Longest names first, so "The Independent - Sports" wins over "The Independent".
+        self._surfaces.sort(key=lambda item: len(item[1]), reverse=True)
+
+    def find(self, question: str) -> list[OutletMention]:
+        taken: list[tuple[int, int]] = []
+        mentions = []
+        for pattern, name, keys in self._surfaces:
+            for match in pattern.finditer(question):
+                start, end = match.span("name") if match.group("name") else match.span("alt")
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                mentions.append(OutletMention(name, start, end, keys))
+        return sorted(mentions, key=lambda m: m.start)
+
+
+def _surface_pattern(surface: str) -> re.Pattern[str]:
+    escaped = re.escape(surface)
+    # Short names and names without their "The" must match with their own capitals ("The Age" → "Age").
+    flags = 0 if len(surface) <= 4 or not surface[:1].isupper() or surface.count(" ") == 0 else re.I
+    return re.compile(rf"(?<![\w.])(?P<name>{escaped})(?![\w])", flags)
+
+
+_CONTEXT_BEFORE = (r"(?:according to|reported by|reports? (?:by|from|in)|(?:articles?|pieces?|stories|story|reports?|"
+                   r"analysis) (?:by|from|in|of)|published (?:by|in|on)|by|from|in)")
+_CONTEXT_AFTER = (r"(?:'s|’s|\s+(?:article|report|reported|reports|reporting|piece|story|analysis|coverage|journalist|"
+                  r"says|said|claims))")
+
+
+def _absent_pattern(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name)
+    return re.compile(
+        rf"(?:\b(?i:{_CONTEXT_BEFORE}\s+(?:the\s+|an?\s+)?)['‘]?(?P<name>{escaped})(?![\w]))"
+        rf"|(?:(?<![\w.])(?P<alt>{escaped})(?={_CONTEXT_AFTER}))"
+    )
+
+
+def _distinctive(name: str) -> bool:
+    """Names worth looking for even when absent: capitalised, and two words, five letters or an acronym."""
+    if name.isupper():
+        return len(name) >= 3
+    return name[:1].isupper() and (" " in name or len(name) >= 5)
+
+
+def proper_names(question: str, ignore: Iterable[tuple[int, int]] = ()) -> list[str]:
+    """Multi-word capitalised names in ``question`` that are not inside the given spans (outlet mentions)."""
+    spans = list(ignore)
+    names = []
+    for match in _PROPER_NAME.finditer(question):
+        if any(match.start() < e and s < match.end() for s, e in spans):
+            continue
+        words = match.group(0).split()
+        while words and words[0].lower() in _LEADING_WORDS:
+            words = words[1:]
+        if len(words) >= 2:
+            names.append(" ".join(words))
+    return names
+
+
+_LEADING_WORDS = {"does", "did", "do", "is", "was", "were", "are", "which", "what", "who", "whom", "how", "when",
+                  "where", "why", "has", "have", "had", "considering", "according", "after", "before", "between",
+                  "both", "the", "in", "on", "as", "while", "and", "but", "if", "from", "regarding"}
+
+
+def quoted_phrases(question: str) -> list[str]:
+    return [m.group(1) for m in _QUOTED.finditer(question)]

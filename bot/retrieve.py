@@ -1,0 +1,212 @@
+"""Hybrid retrieval for news questions: BM25 and dense rankings fused by reciprocal rank, steered by what
+the question says (outlets, dates, names), with one slot per named outlet for multi-hop questions.
+
+How much each signal is trusted is decided per question: a question that names outlets, dates or quotes
+wording is matched on its words first (lexical weight 1, dense 0.5); a paraphrase leans on meaning (equal
+weights). Measured on the MultiHop-RAG dev split and our free-form set (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.query import DateSpec, OutletMatcher, OutletMention, find_dates, proper_names, quoted_phrases
+from ingest.outlets import OutletRegistry
+from ingest.search_index import SearchIndex, tokenize
+from ingest.types import OutletRef, Passage
+
+RRF_K = 60
+#: At most this many passages of one article in a result, so one long article cannot fill every slot.
+MAX_PER_ARTICLE = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Explicit restrictions from the user (``ask --outlet/--kind/--since/--until``)."""
+
+    outlets: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    since: float | None = None
+    until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    passages: list[Passage]
+    #: Outlets the question names that have no article in the collection.
+    missing_outlets: tuple[str, ...] = ()
+    #: Names the question asks about that no article mentions.
+    unknown_names: tuple[str, ...] = ()
+
+
+class HybridRetriever:
+    """Retrieval over one ``SearchIndex``; built once per index version."""
+
+    def __init__(self, index: SearchIndex, registry: OutletRegistry, embed_query: Callable[[str], list[float]]):
+        self.index = index
+        self.registry = registry
+        self._embed_query = embed_query
+        self._outlet_key = [self._key(p.original) for p in index.passages]
+        # A chunk answers to its original outlet and its publisher, by registry name and by the name its
+        # source gave (a corpus may call theathletic.com "The New York Times").
+        self._chunk_keys = [
+            frozenset(k for k in (self._key(p.original), self._key(p.publisher),
+                                  *(r.name.casefold() for r in (p.original, p.publisher) if r)) if k)
+            for p in index.passages
+        ]
+        self._masks: dict[str, np.ndarray] = {}
+        present: dict[str, set[str]] = {}
+        for key in set().union(*self._chunk_keys) if self._chunk_keys else set():
+            for surface in self._surfaces(key):
+                present.setdefault(surface, set()).add(key)
+        present_names = {self._display(key) for keys in present.values() for key in keys}
+        absent = [o.name for o in registry.by_name.values() if o.name not in present_names and o.kind != "unknown"]
+        self.matcher = OutletMatcher(present, absent)
+        articles = {p.article_id for p in index.passages}
+        self._is_copy = np.array([bool(p.duplicate_of and p.duplicate_of in articles) for p in index.passages])
+        self._article_ids = [p.article_id for p in index.passages]
+
+    def _key(self, ref: OutletRef | None) -> str:
+        if ref is None:
+            return ""
+        outlet = self.registry.resolve(ref)
+        return (outlet.name if outlet else ref.name).casefold()
+
+    def _display(self, key: str) -> str:
+        outlet = self.registry.by_name.get(key)
+        if outlet:
+            return outlet.name
+        return next((r.name for p in self.index.passages for r in (p.original, p.publisher)
+                     if r and r.name.casefold() == key), key)
+
+    def _surfaces(self, key: str) -> set[str]:
+        """The ways a question may name an outlet: its name, without "The", its section prefix, its domains."""
+        if not key:
+            return set()
+        name = self._display(key)
+        forms = {name}
+        if name.startswith("The "):
+            forms.add(name[4:])
+        for separator in (" - ", " | ", ": "):
+            if separator in name:
+                forms.add(name.split(separator)[0].strip())
+        outlet = self.registry.by_name.get(key)
+        if outlet:
+            forms.update(d for d in outlet.domains if "/" not in d)
+        return {f for f in forms if len(f) >= 2}
+
+    def outlet_mask(self, keys: frozenset[str]) -> np.ndarray:
+        mask = np.zeros(len(self.index), dtype=bool)
+        for key in keys:
+            if key not in self._masks:
+                self._masks[key] = np.array([key in keys for keys in self._chunk_keys], dtype=bool)
+            mask |= self._masks[key]
+        return mask
+
+    def _filter_mask(self, filters: Filters) -> np.ndarray:
+        mask = np.ones(len(self.index), dtype=bool)
+        if filters.outlets:
+            keys = frozenset(k for name in filters.outlets for k in self._keys_for(name))
+            mask &= self.outlet_mask(keys)
+        if filters.kinds:
+            kinds = set(filters.kinds)
+            mask &= np.array([(self.registry.by_name.get(k).kind if self.registry.by_name.get(k) else "unknown")
+                              in kinds for k in self._outlet_key])
+        stamps = self.index.published_ts
+        if filters.since is not None:
+            mask &= stamps >= filters.since
+        if filters.until is not None:
+            mask &= stamps <= filters.until
+        return mask
+
+    def _keys_for(self, name: str) -> set[str]:
+        outlet = self.registry.resolve(OutletRef(name=name, domain=name.lower() if "." in name else None))
+        return {(outlet.name if outlet else name).casefold()}
+
+    def _date_mask(self, dates: list[DateSpec]) -> np.ndarray:
+        stamps = self.index.published_ts
+        mask = np.zeros(len(self.index), dtype=bool)
+        for date in dates:
+            bounds = date.bounds()
+            if bounds:
+                mask |= (stamps >= bounds[0]) & (stamps <= bounds[1])
+            else:
+                months = np.array([int(p.published_at[5:7]) == date.month if p.published_at else False
+                                   for p in self.index.passages])
+                mask |= months
+        return mask
+
+    def unknown_names(self, question: str, mentions: list[OutletMention]) -> list[str]:
+        """Names in the question that no chunk contains in full (every word of the name in one chunk)."""
+        missing = []
+        for name in proper_names(question, [(m.start, m.end) for m in mentions]):
+            tokens = [t for t in tokenize([name])[0] if t]
+            if not tokens:
+                continue
+            together = np.ones(len(self.index), dtype=bool)
+            for token in tokens:
+                together &= self.index.lexical_scores(token) > 0
+            if not together.any():
+                missing.append(name)
+        return missing
+
+    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
+        if not len(self.index):
+            return Retrieval([])
+        mentions = self.matcher.find(question)
+        missing = tuple(dict.fromkeys(m.name for m in mentions if not m.keys))
+        present = [m for m in mentions if m.keys]
+        dates = find_dates(question)
+        lexical = self.index.lexical_scores(question)
+        dense = self.index.dense_scores(np.asarray(self._embed_query(question), dtype=np.float32))
+        steered = bool(present or dates or quoted_phrases(question))
+        weights = (1.0, 0.5) if steered else (1.0, 1.0)
+        fused = weights[0] / (RRF_K + _ranks(lexical)) * (lexical > 0) + weights[1] / (RRF_K + _ranks(dense))
+        if dates:
+            fused = fused + self._date_mask(dates) / (RRF_K + 1)
+        allowed = self._filter_mask(filters or Filters()) & ~self._is_copy
+        groups = list(dict.fromkeys(m.keys for m in present))
+        if len(groups) == 1:
+            allowed &= self.outlet_mask(groups[0])
+        order = _slots([self.outlet_mask(g) & allowed for g in groups], fused) if len(groups) > 1 else \
+            _ranked(allowed, fused)
+        chosen: list[int] = []
+        per_article: dict[str, int] = {}
+        for i in order:
+            article = self._article_ids[i]
+            if per_article.get(article, 0) >= MAX_PER_ARTICLE:
+                continue
+            per_article[article] = per_article.get(article, 0) + 1
+            chosen.append(int(i))
+            if len(chosen) == k:
+                break
+        passages = [replace(self.index.passages[i], score=float(dense[i])) for i in chosen]
+        return Retrieval(passages, missing, tuple(self.unknown_names(question, mentions)))
+
+
+def _ranks(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of every score, best first."""
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return ranks
+
+
+def _ranked(mask: np.ndarray, fused: np.ndarray) -> list[int]:
+    candidates = np.flatnonzero(mask)
+    return candidates[np.argsort(-fused[candidates], kind="stable")].tolist()
+
+
+def _slots(masks: list[np.ndarray], fused: np.ndarray) -> list[int]:
+    """Round-robin over one ranking per named outlet; each round in order of score (multi-hop coverage)."""
+    rankings = [_ranked(mask, fused) for mask in masks]
+    order: list[int] = []
+    seen: set[int] = set()
+    for depth in range(max((len(r) for r in rankings), default=0)):
+        round_ = [r[depth] for r in rankings if depth < len(r) and r[depth] not in seen]
+        for i in sorted(round_, key=lambda i: -fused[i]):
+            seen.add(i)
+            order.append(i)
+    return order

@@ -1,0 +1,131 @@
+"""In-memory search structures over a whole collection, kept beside Chroma.
+
+- BM25 (bm25s with the PyStemmer English stemmer and English stopwords) over each chunk's text plus a
+  header of its article's title, outlet and date: questions name outlets, titles and dates far more often
+  than chunk bodies do (measured in docs/evaluation.md).
+- The chunk vectors, for exact dense scores of every chunk with one matrix product (a few ms for 20k chunks),
+  so that lexical and dense rankings can be fused and filtered by outlet or date without extra queries.
+
+Built from the store's export and cached on disk under ``<data_dir>/index/<collection>/``, keyed by a
+fingerprint of the collection's chunk ids: any added, replaced or removed article changes the ids, so a
+stale index is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from ingest.store import ChunkStore
+from ingest.types import OutletRef, Passage
+
+_STEMMER = "english"
+
+
+def fingerprint(chunk_ids: list[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
+
+
+def header(passage: Passage) -> str:
+    """Title, outlet and date of a chunk's article, as indexed in front of its text."""
+    outlets = {ref.name for ref in (passage.original, passage.publisher) if ref is not None}
+    date = ""
+    if passage.published_at:
+        moment = datetime.fromisoformat(passage.published_at.replace("Z", "+00:00"))
+        date = moment.strftime("%B %-d, %Y")
+    return "\n".join([passage.title, *sorted(outlets), date])
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    stemmer = Stemmer.Stemmer(_STEMMER)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+
+
+@dataclass
+class SearchIndex:
+    """Chunks in one order: ``passages[i]``, ``vectors[i]`` and BM25 document ``i`` are the same chunk."""
+
+    fingerprint: str
+    passages: list[Passage]
+    vectors: np.ndarray
+    bm25: bm25s.BM25
+    published_ts: np.ndarray  # seconds since the epoch, NaN when the article has no date
+
+    @classmethod
+    def build(cls, store: ChunkStore) -> SearchIndex:
+        export = store.export_chunks()
+        texts = [f"{header(p)}\n{p.text}" for p in export.passages]
+        bm25 = bm25s.BM25()
+        if texts:
+            bm25.index(tokenize(texts), show_progress=False)
+        published = np.array(
+            [datetime.fromisoformat(p.published_at.replace("Z", "+00:00")).timestamp() if p.published_at else np.nan
+             for p in export.passages], dtype=np.float64)
+        return cls(fingerprint(export.ids), export.passages, export.vectors, bm25, published)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def lexical_scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for ``query`` (zeros when nothing matches)."""
+        tokens = tokenize([query])[0]
+        if not self.passages or not tokens:
+            return np.zeros(len(self.passages), dtype=np.float32)
+        known = [t for t in tokens if t in self.bm25.vocab_dict]
+        return self.bm25.get_scores(known) if known else np.zeros(len(self.passages), dtype=np.float32)
+
+    def dense_scores(self, vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every chunk with a unit-length query vector."""
+        return self.vectors @ vector if len(self.passages) else np.zeros(0, dtype=np.float32)
+
+    # -- disk cache -----------------------------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write the index to ``folder`` (replacing what is there) through a temporary sibling folder."""
+        staging = folder.with_name(folder.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if len(self.passages):
+            self.bm25.save(str(staging / "bm25"), show_progress=False)
+        np.save(staging / "vectors.npy", self.vectors)
+        np.save(staging / "published_ts.npy", self.published_ts)
+        rows = [asdict(p) for p in self.passages]
+        (staging / "passages.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        (staging / "fingerprint").write_text(self.fingerprint)
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> SearchIndex | None:
+        """The index saved in ``folder``, or None when there is none or it cannot be read."""
+        try:
+            rows = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
+            passages = [
+                Passage(**{**row, "publisher": OutletRef(**row["publisher"]) if row["publisher"] else None,
+                           "original": OutletRef(**row["original"]) if row["original"] else None})
+                for row in rows
+            ]
+            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if passages else bm25s.BM25()
+            return cls((folder / "fingerprint").read_text(), passages, np.load(folder / "vectors.npy"), bm25,
+                       np.load(folder / "published_ts.npy"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # a missing or damaged cache is rebuilt, never trusted
+
+
+def load_or_build(store: ChunkStore, folder: Path) -> SearchIndex:
+    """The cached index if it matches the collection's chunks, else a fresh one (saved for next time)."""
+    current = fingerprint(store.chunk_ids())
+    cached = SearchIndex.load(folder)
+    if cached is not None and cached.fingerprint == current:
+        return cached
+    index = SearchIndex.build(store)
+    index.save(folder)
+    return index

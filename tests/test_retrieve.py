@@ -1,0 +1,139 @@
+"""Hybrid retrieval on the sample articles (real store, real embedder, real BM25): outlet, date and name
+awareness, filters, diversity, syndicated copies, and the index following the collection."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.query import DateSpec, OutletMatcher, find_dates, proper_names
+from bot.retrieve import MAX_PER_ARTICLE, Filters
+from bot.service import Newsdesk
+from bot.settings import BotSettings
+from ingest.articles import read_article_file
+from ingest.embedder import MiniLMEmbeddings
+from ingest.outlets import OutletRegistry
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def sample_desk(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbeddings) -> Newsdesk:
+    desk = Newsdesk(BotSettings(data_dir=tmp_path_factory.mktemp("retrieve")), embeddings=embeddings)
+    desk.ingest([SAMPLES])
+    return desk
+
+
+def _outlets(passages: list) -> set[str]:
+    registry = OutletRegistry.bundled()
+    return {registry.resolve(p.original).name for p in passages}
+
+
+def test_named_outlet_restricts_to_its_passages(sample_desk: Newsdesk) -> None:
+    found = sample_desk.search("What did the Harbour Gazette report about the flood barrier?", k=5)
+    assert found.passages and _outlets(found.passages) == {"The Harbour Gazette"}
+    assert found.missing_outlets == ()
+
+
+def test_two_named_outlets_both_get_slots(sample_desk: Newsdesk) -> None:
+    question = "Does Northwind Public Radio's report on the barrier vote agree with The Harbour Gazette's?"
+    passages = sample_desk.retrieve(question, k=4)
+    assert _outlets(passages) == {"Northwind Public Radio", "The Harbour Gazette"}
+    assert _outlets(passages[:2]) == {"Northwind Public Radio", "The Harbour Gazette"}, "one of each in round one"
+
+
+def test_absent_outlet_is_reported_not_answered(sample_desk: Newsdesk) -> None:
+    found = sample_desk.search("According to Bloomberg, how much will the flood barrier cost?")
+    assert found.missing_outlets == ("Bloomberg",)
+    answer = sample_desk.ask("According to Bloomberg, how much will the flood barrier cost?")
+    assert answer.abstained and answer.answer.startswith("No articles from Bloomberg are in the collection")
+
+
+def test_name_no_article_mentions_is_reported(sample_desk: Newsdesk) -> None:
+    answer = sample_desk.ask("What did Oleg Fomenko say about the ferry strike?")
+    assert answer.abstained and answer.answer == "The ingested articles do not mention Oleg Fomenko."
+    assert not sample_desk.ask("What did Dolores Kettering say about the ferry strike?").abstained
+
+
+def test_date_in_the_question_favours_that_day(sample_desk: Newsdesk) -> None:
+    passages = sample_desk.retrieve("What was reported about the flood barrier on October 23, 2026?", k=3)
+    assert passages[0].published_at is not None and passages[0].published_at.startswith("2026-10-23")
+
+
+def test_explicit_filters(sample_desk: Newsdesk) -> None:
+    public = sample_desk.retrieve("flood barrier vote", k=10, filters=Filters(kinds=("public broadcaster",)))
+    assert public and _outlets(public) == {"Northwind Public Radio"}
+    since = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
+    recent = sample_desk.retrieve("Port Aldren", k=10, filters=Filters(since=since))
+    assert recent and all(p.published_at >= "2026-11-01" for p in recent)
+    wire = sample_desk.retrieve("Port Aldren", k=10, filters=Filters(outlets=("meridianwire.example",)))
+    assert wire and _outlets(wire) == {"Meridian Wire"}
+
+
+def test_one_article_cannot_fill_every_slot(sample_desk: Newsdesk) -> None:
+    passages = sample_desk.retrieve("Voltaris battery plant jobs water solar", k=10)
+    assert max(Counter(p.article_id for p in passages).values()) <= MAX_PER_ARTICLE
+
+
+def test_index_follows_the_collection(tmp_path: Path, embeddings: MiniLMEmbeddings, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
+    desk.ingest([SAMPLES / "01-harbour-ferry-strike.txt"])
+    assert "seagrass" not in desk.retrieve("sea-grass meadows", k=1)[0].title.lower()
+    seagrass = SAMPLES / "06-seagrass-restoration-study.txt"
+    desk.ingest([seagrass])
+    assert "sea-grass" in desk.retrieve("sea-grass meadows hectares", k=1)[0].title.lower()
+    # Another process (a new Newsdesk on the same folder) sees the same, from the saved index.
+    other = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
+    assert "sea-grass" in other.retrieve("sea-grass meadows hectares", k=1)[0].title.lower()
+    desk.remove([read_article_file(seagrass).id])
+    assert all("sea-grass" not in p.title.lower() for p in desk.retrieve("sea-grass meadows hectares", k=5))
+
+
+def test_syndicated_copy_is_collapsed_to_the_original(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                      monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
+    body = read_article_file(SAMPLES / "02-flood-barrier-council-vote.txt").body
+    records = [
+        {"title": "Barrier approved", "body": body, "url": "https://northwindradio.example/barrier"},
+        {"title": "Barrier approved (copy)", "url": "https://valleydigest.example/barrier",
+         "body": body.replace("seven votes to six", "a 7-6 vote") + "\n\nShare this story."},
+    ]
+    corpus = tmp_path / "copies.json"
+    corpus.write_text(json.dumps(records))
+    report = desk.ingest([corpus])
+    assert len(report.syndicated) == 1
+    passages = desk.retrieve("How did the council vote on the flood barrier budget?", k=10)
+    assert passages and {p.article_id for p in passages} == {report.added[0]}
+
+
+def test_dates_are_parsed() -> None:
+    found = find_dates("published on October 5, 2023, then on 1 November 2023, in December, and 2024-02-29")
+    assert [(d.year, d.month, d.day) for d in found] == [(2023, 10, 5), (2023, 11, 1), (None, 12, None),
+                                                         (2024, 2, 29)]
+    assert DateSpec(2023, 10, 5, 0).bounds() == (1696377600.0, 1696636800.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        pytest.param("Considering the analysis from Bloomberg and a report by Reuters, who won?",
+                     ["Bloomberg", "Reuters"], id="absent-in-context"),
+        pytest.param("Did The Verge report on Google?", ["The Verge"], id="present"),
+        pytest.param("At that time fortune favoured the bold, said the coach.", [], id="common-words"),
+        pytest.param("What did the Wall Street Journal article say?", ["The Wall Street Journal"], id="without-the"),
+    ],
+)
+def test_outlet_mentions(question: str, named: list[str]) -> None:
+    matcher = OutletMatcher({"The Verge": {"the verge"}, "Verge": {"the verge"}},
+                            ["Bloomberg", "Reuters", "The Wall Street Journal", "Fortune", "Time"])
+    assert [m.name for m in matcher.find(question)] == named
+
+
+def test_proper_names_skip_question_words_and_outlets() -> None:
+    question = "Does The Guardian say that Oleg Fomenko founded Bank Red in Port Aldren?"
+    assert proper_names(question, [(5, 17)]) == ["Oleg Fomenko", "Bank Red", "Port Aldren"]
