@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest calibrate eval eval-freeform clean
+.PHONY: install demo test lint bench-ingest bench-telegram calibrate eval eval-freeform clean
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ test: $(STAMP)
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
 
+# 20 chats x 50 questions against the fake Bot API on 127.0.0.1; writes its section of docs/benchmarks.md.
+bench-telegram: $(STAMP)
+	$(BIN)/python bench/telegram_load.py
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate_abstention.py

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench.report import write_section  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
+from ingest.types import IngestReport  # noqa: E402
 
 
 def main() -> None:
@@ -46,11 +47,16 @@ def main() -> None:
         second_s = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     articles = len(first.added) + len(first.linked)
+
+    def row(name: str, report: IngestReport, seconds: float) -> str:
+        counts = (len(report.added), len(report.linked), len(report.unchanged), report.chunks)
+        return f"| {name} | {articles} | " + " | ".join(map(str, counts)) + f" | {seconds:.2f} |"
+
     body = f"""
 | run | articles | added | linked | unchanged | chunks embedded | seconds |
 |---|---|---|---|---|---|---|
-| first ingest | {articles} | {len(first.added)} | {len(first.linked)} | {len(first.unchanged)} | {first.chunks} | {first_s:.1f} |
-| re-ingest, unchanged | {articles} | {len(second.added)} | {len(second.linked)} | {len(second.unchanged)} | {second.chunks} | {second_s:.2f} |
+{row("first ingest", first, first_s)}
+{row("re-ingest, unchanged", second, second_s)}
 
 Re-ingest speed-up: **{first_s / second_s:.0f}x** (target: at least 50x). First ingest: {first.chunks / first_s:.1f}
 chunks/s. Peak RSS of the whole run: {rss_mb:.0f} MB.

@@ -19,6 +19,7 @@ from bot.cli_common import desk_of, print_json
 from bot.cli_eval import eval_group
 from bot.cli_ingest import ingest, remove
 from bot.cli_outlets import outlets
+from bot.cli_telegram import telegram
 from bot.errors import NewsdeskError
 from bot.labels import describe, outlet_label
 from bot.render import render_answer
@@ -179,6 +180,7 @@ def chat(ctx: click.Context) -> None:
 
 cli.add_command(ingest)
 cli.add_command(remove)
+cli.add_command(telegram)
 cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
 

@@ -8,6 +8,7 @@ weights). Measured on the MultiHop-RAG dev split and our free-form set (docs/eva
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -19,8 +20,17 @@ from ingest.search_index import SearchIndex, tokenize
 from ingest.types import OutletRef, Passage
 
 RRF_K = 60
+#: (lexical, dense) weights in the fusion: for questions that name outlets, dates or quote wording, and others.
+STEERED_WEIGHTS = (1.0, 0.5)
+PLAIN_WEIGHTS = (1.0, 1.0)
 #: At most this many passages of one article in a result, so one long article cannot fill every slot.
 MAX_PER_ARTICLE = 3
+#: Multi-hop parts: split a question into clauses, and how much a clause's own words count in its slot.
+ASPECT_CLAUSES = True
+ASPECT_WEIGHT = 1.0
+MIN_CLAUSE_TERMS = 3
+_CLAUSE_SPLIT = re.compile(r"[,;:?]\s+|\s+(?:while|whereas|but|and also|as well as)\s+"
+                           r"|\s+and\s+(?=(?:has|have|had|is|was|were|also|did|does|its|their|the|which|who|that)\b)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +149,30 @@ class HybridRetriever:
                 mask |= months
         return mask
 
+    def _aspects(self, question: str, present: list[OutletMention], allowed: np.ndarray) -> list[
+            tuple[str, np.ndarray]]:
+        """The parts of a multi-hop question, each with the chunks that may serve it.
+
+        With several outlet mentions, each mention's stretch of the question (up to the next mention) is a
+        part, restricted to that outlet; otherwise each clause is a part. One slot per part and round keeps
+        every part of a comparison or a chain of clues served (issue #5, multi-hop coverage).
+        """
+        if len(present) > 1:
+            bounds = [0 if i == 0 else m.start for i, m in enumerate(present)] + [len(question)]
+            return [(question[bounds[i]:bounds[i + 1]], self.outlet_mask(m.keys) & allowed)
+                    for i, m in enumerate(present)]
+        if not ASPECT_CLAUSES:
+            return []
+        clauses = [c for c in _CLAUSE_SPLIT.split(question) if len(tokenize([c])[0]) >= MIN_CLAUSE_TERMS]
+        return [(clause, allowed) for clause in clauses] if len(clauses) > 1 else []
+
+    def _aspect_ranking(self, text: str, mask: np.ndarray, fused: np.ndarray) -> np.ndarray:
+        """Chunks allowed for one part of the question, by the whole question's score plus the part's words."""
+        lexical = self.index.lexical_scores(text)
+        score = fused + ASPECT_WEIGHT / (RRF_K + _ranks(lexical)) * (lexical > 0)
+        candidates = np.flatnonzero(mask)
+        return candidates[np.argsort(-score[candidates], kind="stable")]
+
     def unknown_names(self, question: str, mentions: list[OutletMention]) -> list[str]:
         """Names in the question that no chunk contains in full (every word of the name in one chunk)."""
         missing = []
@@ -163,16 +197,17 @@ class HybridRetriever:
         lexical = self.index.lexical_scores(question)
         dense = self.index.dense_scores(np.asarray(self._embed_query(question), dtype=np.float32))
         steered = bool(present or dates or quoted_phrases(question))
-        weights = (1.0, 0.5) if steered else (1.0, 1.0)
+        weights = STEERED_WEIGHTS if steered else PLAIN_WEIGHTS
         fused = weights[0] / (RRF_K + _ranks(lexical)) * (lexical > 0) + weights[1] / (RRF_K + _ranks(dense))
         if dates:
             fused = fused + self._date_mask(dates) / (RRF_K + 1)
         allowed = self._filter_mask(filters or Filters()) & ~self._is_copy
         groups = list(dict.fromkeys(m.keys for m in present))
-        if len(groups) == 1:
-            allowed &= self.outlet_mask(groups[0])
-        order = _slots([self.outlet_mask(g) & allowed for g in groups], fused) if len(groups) > 1 else \
-            _ranked(allowed, fused)
+        if groups:
+            allowed &= self.outlet_mask(frozenset().union(*groups))
+        aspects = self._aspects(question, present, allowed)
+        order = _slots([self._aspect_ranking(text, mask, fused) for text, mask in aspects], fused) \
+            if len(aspects) > 1 else _ranked(allowed, fused)
         chosen: list[int] = []
         per_article: dict[str, int] = {}
         for i in order:
@@ -199,9 +234,8 @@ def _ranked(mask: np.ndarray, fused: np.ndarray) -> list[int]:
     return candidates[np.argsort(-fused[candidates], kind="stable")].tolist()
 
 
-def _slots(masks: list[np.ndarray], fused: np.ndarray) -> list[int]:
-    """Round-robin over one ranking per named outlet; each round in order of score (multi-hop coverage)."""
-    rankings = [_ranked(mask, fused) for mask in masks]
+def _slots(rankings: list[np.ndarray], fused: np.ndarray) -> list[int]:
+    """Round-robin over one ranking per part of the question; each round in order of score."""
     order: list[int] = []
     seen: set[int] = set()
     for depth in range(max((len(r) for r in rankings), default=0)):

@@ -6,6 +6,7 @@ Built once per entry point from ``BotSettings``; the embedder and the store open
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -43,6 +44,7 @@ class Newsdesk:
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
         self._retriever: HybridRetriever | None = None
+        self._retriever_lock = threading.Lock()
         self._retriever_count = -1
         self._retriever_checked = 0.0
 
@@ -83,11 +85,22 @@ class Newsdesk:
             self._refresh_index()
         return removed, missing
 
+    def article_body(self, article_id: str) -> str | None:
+        """The full text of an ingested article (quotes are ``body[start:end]``)."""
+        return self.store.article_body(article_id)
+
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()
 
     def retriever(self) -> HybridRetriever:
-        """The retriever over the current collection; rebuilt when the collection's chunks changed."""
+        """The retriever over the current collection; rebuilt when the collection's chunks changed.
+
+        Thread-safe: the Telegram bot answers from worker threads, and only one of them rebuilds.
+        """
+        with self._retriever_lock:
+            return self._current_retriever()
+
+    def _current_retriever(self) -> HybridRetriever:
         count = self.store.count_chunks()
         if count == 0:
             raise NoArticlesIngested()

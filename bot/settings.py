@@ -1,10 +1,17 @@
-"""The bot's settings: ingest's, plus retrieval and answering. Built once at the entry point."""
+"""The bot's settings: ingest's, plus retrieval, answering and Telegram. Built once at the entry point."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import re
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
 
 from ingest.settings import IngestSettings
+
+# A numeric user id, or a username (5-32 letters, digits and underscores) with or without its @.
+_ALLOWED_USER = re.compile(r"\d+|@?[A-Za-z][A-Za-z0-9_]{4,31}")
 
 
 class BotSettings(IngestSettings):
@@ -17,3 +24,32 @@ class BotSettings(IngestSettings):
         description="Cosine similarity below which the best passage counts as unrelated and the bot abstains "
         "(calibrated in docs/calibration.md).",
     )
+
+    # Telegram (``newsdesk telegram``; see docs/telegram.md).
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather; required by `newsdesk telegram`, never logged."
+    )
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL; the token is appended to it. Change it for a self-hosted Bot API server, "
+        "e.g. http://127.0.0.1:8081/bot.",
+    )
+    telegram_allowed_users: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated user ids or @usernames allowed to use the bot; empty: everyone (warned at start).",
+    )
+    telegram_questions_per_minute: int = Field(
+        default=10, ge=0, le=1000, description="Questions one Telegram user may ask per minute; 0: no limit."
+    )
+
+    @field_validator("telegram_allowed_users", mode="before")
+    @classmethod
+    def _split_users(cls, value: object) -> object:
+        """``"12345, @alice"`` → ``("12345", "@alice")``; anything but an id or a username is an error."""
+        items = [v.strip() for v in value.replace(",", " ").split()] if isinstance(value, str) else value
+        if isinstance(items, (list, tuple)):
+            bad = [v for v in items if not (isinstance(v, str) and _ALLOWED_USER.fullmatch(v))]
+            if bad:
+                raise ValueError(f"not a user id or @username: {', '.join(map(str, bad))}")
+            return tuple(items)
+        return value

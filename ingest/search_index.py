@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,9 +91,9 @@ class SearchIndex:
 
     def save(self, folder: Path) -> None:
         """Write the index to ``folder`` (replacing what is there) through a temporary sibling folder."""
-        staging = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        # A private staging folder per writer: two processes refreshing the same index never mix files.
+        staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", suffix=".tmp", dir=folder.parent))
         if len(self.passages):
             self.bm25.save(str(staging / "bm25"), show_progress=False)
         np.save(staging / "vectors.npy", self.vectors)
@@ -101,7 +102,10 @@ class SearchIndex:
         (staging / "passages.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         (staging / "fingerprint").write_text(self.fingerprint)
         shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+        try:
+            staging.rename(folder)
+        except OSError:  # another writer renamed its copy first: theirs is as good as ours
+            shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> SearchIndex | None:

@@ -1,0 +1,96 @@
+"""Latency of `ask` (retrieval plus extractive answer, model loaded) on a 20,000-chunk collection.
+
+The collection is the MultiHop-RAG corpus as `make eval` stores it (<data dir>/eval-multihop, about 9,200
+chunks), enlarged to 20,000 chunks by adding copies of its chunks as further articles, which keeps real text
+and real vectors. Only the in-memory search index is enlarged: `ask` reads nothing else from Chroma.
+The questions are the dev split's, each asked once after a warm-up.
+
+    .venv/bin/python bench/ask_latency.py [--chunks 20000] [--questions 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.report import write_section  # noqa: E402
+from bot.answer import answer  # noqa: E402
+from bot.eval_multihop import EVAL_DIR  # noqa: E402
+from bot.retrieve import HybridRetriever  # noqa: E402
+from bot.service import Newsdesk  # noqa: E402
+from bot.settings import BotSettings  # noqa: E402
+from ingest.search_index import SearchIndex, header, tokenize  # noqa: E402
+
+
+def enlarged(index: SearchIndex, size: int) -> SearchIndex:
+    """``index`` with copies of its chunks (as other articles) appended until it holds ``size`` chunks."""
+    passages, vectors, stamps = list(index.passages), [index.vectors], [index.published_ts]
+    copy = 0
+    while len(passages) < size:
+        copy += 1
+        take = min(len(index.passages), size - len(passages))
+        passages += [dataclasses.replace(p, chunk_id=f"{p.chunk_id}-{copy}", article_id=f"{p.article_id}-{copy}")
+                     for p in index.passages[:take]]
+        vectors.append(index.vectors[:take])
+        stamps.append(index.published_ts[:take])
+    bm25 = bm25s.BM25()
+    bm25.index(tokenize([f"{header(p)}\n{p.text}" for p in passages]), show_progress=False)
+    return SearchIndex("bench", passages, np.vstack(vectors), bm25, np.concatenate(stamps))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=20_000)
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--queries", type=Path, default=ROOT.parent / "shared/data/multihop-rag/dev.json")
+    args = parser.parse_args()
+    settings = BotSettings()
+    desk = Newsdesk(settings.model_copy(update={"data_dir": settings.data_dir / EVAL_DIR, "chroma_url": None}))
+    if desk.store.count_chunks() == 0:
+        sys.exit("the eval collection is empty: run `make eval` first (it ingests the corpus)")
+    base = desk.retriever().index
+    index = enlarged(base, args.chunks)
+    retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed_query)
+    questions = [q["query"] for q in json.loads(args.queries.read_text())][: args.questions]
+
+    def ask(question: str) -> None:
+        found = retriever.retrieve(question, settings.top_k)
+        answer(question, found.passages, desk.registry, min_relevance=settings.min_relevance,
+               max_quotes=settings.max_quotes, missing_outlets=found.missing_outlets,
+               unknown_names=found.unknown_names)
+
+    for question in questions[:10]:
+        ask(question)  # warm-up: first calls touch cold caches
+    timings = []
+    for question in questions:
+        started = time.perf_counter()
+        ask(question)
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    p50, p95 = statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+    body = f"""
+| collection | questions | p50 ms | p95 ms | max ms |
+|---|---|---|---|---|
+| {len(index):,} chunks ({len(base):,} real + copies) | {len(timings)} | {p50:.1f} | {p95:.1f} | {timings[-1]:.1f} |
+
+Targets (issue #5): p50 ≤ 50 ms, p95 ≤ 150 ms. Each `ask` embeds the question with the ONNX model, scores
+every chunk with BM25 and by cosine, fuses the rankings and picks the quoted sentences.
+"""
+    write_section("ask-latency", "`ask` latency on a 20k-chunk collection",
+                  f".venv/bin/python bench/ask_latency.py --chunks {args.chunks} --questions {args.questions}", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

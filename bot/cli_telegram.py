@@ -1,0 +1,62 @@
+"""``newsdesk telegram``: serve the Telegram bot, by long polling (default) or behind a webhook."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import warnings
+from urllib.parse import urlsplit
+
+import click
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.cli_common import desk_of
+from bot.telegram_bot import ALLOWED_UPDATES, build_application
+
+# Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret. SEE: https://core.telegram.org/bots/api#setwebhook
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+@click.command()
+@click.option("--webhook-url", default=None, metavar="URL",
+              help="Public HTTPS URL Telegram posts updates to; without it the bot uses long polling.")
+@click.option("--listen", default="127.0.0.1", show_default=True, help="Address the webhook server binds to.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8443, show_default=True,
+              help="Port the webhook server listens on.")
+@click.option("--secret-token", default=None,
+              help="Secret Telegram sends with each webhook request; requests without it are rejected (403). "
+              "Default: a random one, set on the webhook at start.")
+@click.pass_context
+def telegram(ctx: click.Context, webhook_url: str | None, listen: str, port: int, secret_token: str | None) -> None:
+    """Serve the Telegram bot (needs NEWSDESK_TELEGRAM_TOKEN; see docs/telegram.md).
+
+    \b
+    Examples:
+      newsdesk telegram
+      newsdesk telegram --webhook-url https://bot.example.org/telegram --port 8443
+    """
+    if secret_token is not None and not _SECRET.fullmatch(secret_token):
+        raise click.UsageError("--secret-token may only hold A-Z, a-z, 0-9, _ and - (1-256 characters)")
+    if webhook_url is None and secret_token is not None:
+        raise click.UsageError("--secret-token needs --webhook-url")
+    if webhook_url is not None and urlsplit(webhook_url).scheme not in ("http", "https"):
+        raise click.UsageError("--webhook-url must be an http(s) URL")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    # PTB 22 warns, on every 429, that RetryAfter.retry_after will become a timedelta; its rate limiter already
+    # reads the timedelta, so the warning tells an operator nothing.
+    warnings.filterwarnings("ignore", message="In a future major version attribute `retry_after`",
+                            category=PTBDeprecationWarning)
+    desk = desk_of(ctx)
+    application = build_application(desk.settings, desk)
+    if webhook_url is None:
+        click.echo("newsdesk telegram: long polling; Ctrl-C stops.", err=True)
+        application.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+        return
+    url_path = urlsplit(webhook_url).path.strip("/")
+    click.echo(f"newsdesk telegram: webhook {webhook_url}, listening on {listen}:{port}/{url_path}; Ctrl-C stops.",
+               err=True)
+    application.run_webhook(
+        listen=listen, port=port, url_path=url_path, webhook_url=webhook_url, allowed_updates=list(ALLOWED_UPDATES),
+        secret_token=secret_token or secrets.token_urlsafe(32),
+    )
