@@ -31,6 +31,7 @@ from bot.retrieve import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from ingest.search_index import SearchIndex, header, tokenize  # noqa: E402
+from ingest.sentences import sentence_spans  # noqa: E402
 
 
 def enlarged(index: SearchIndex, size: int) -> SearchIndex:
@@ -46,7 +47,20 @@ def enlarged(index: SearchIndex, size: int) -> SearchIndex:
         stamps.append(index.published_ts[:take])
     bm25 = bm25s.BM25()
     bm25.index(tokenize([f"{header(p)}\n{p.text}" for p in passages]), show_progress=False)
-    return SearchIndex("bench", passages, np.vstack(vectors), bm25, np.concatenate(stamps))
+    # Sentences of the copies are the originals' sentences, owned by the copy chunks.
+    owners = np.concatenate([index.sentence_chunk[index.sentence_chunk < take] + offset
+                             for offset, take in _blocks(len(index.passages), len(passages))])
+    sentence_bm25 = bm25s.BM25()
+    sentence_bm25.index(tokenize(_sentences(passages)), show_progress=False)
+    return SearchIndex("bench", passages, np.vstack(vectors), bm25, np.concatenate(stamps), sentence_bm25, owners)
+
+
+def _blocks(size: int, total: int) -> list[tuple[int, int]]:
+    return [(offset, min(size, total - offset)) for offset in range(0, total, size)]
+
+
+def _sentences(passages: list) -> list[str]:
+    return [p.text[a:b] for p in passages for a, b in sentence_spans(p.text)]
 
 
 def main() -> None:
@@ -61,7 +75,7 @@ def main() -> None:
         sys.exit("the eval collection is empty: run `make eval` first (it ingests the corpus)")
     base = desk.retriever().index
     index = enlarged(base, args.chunks)
-    retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed_query)
+    retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed)
     questions = [q["query"] for q in json.loads(args.queries.read_text())][: args.questions]
 
     def ask(question: str) -> None:

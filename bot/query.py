@@ -23,7 +23,8 @@ _DATE_PATTERNS = (
     re.compile(rf"\b(?:in|during|throughout|since|early|late|mid-?)\s+{_MONTH}(?:\s+(?:of\s+)?{_YEAR})?\b", re.I),
 )
 # Two or more capitalised words: the people, companies and places a question is about.
-_PROPER_NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?)(?:\s+(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?|[A-Z]\.))+")
+_NAME_WORD = r"[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
+_PROPER_NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:(?:of|de|del|la|von|van|der)\s+)?(?:{_NAME_WORD}|[A-Z]\.))+")
 _QUOTED = re.compile(r"[\"“]([^\"”]{4,120})[\"”]")
 
 
@@ -151,6 +152,17 @@ def proper_names(question: str, ignore: Iterable[tuple[int, int]] = ()) -> list[
 _LEADING_WORDS = {"does", "did", "do", "is", "was", "were", "are", "which", "what", "who", "whom", "how", "when",
                   "where", "why", "has", "have", "had", "considering", "according", "after", "before", "between",
                   "both", "the", "in", "on", "as", "while", "and", "but", "if", "from", "regarding"}
+
+
+_SINGLE_NAME = re.compile(r"(?<=[a-z,] )(?:[A-Z][a-z]+[A-Z]?[a-z]*)(?=[\s,.?!;:']|$)")
+
+
+def single_names(question: str, ignore: Iterable[tuple[int, int]] = ()) -> list[str]:
+    """Capitalised single words inside a sentence (after a lower-case word): names like "Grindavik"."""
+    spans = list(ignore)
+    return [m.group(0) for m in _SINGLE_NAME.finditer(question)
+            if len(m.group(0)) >= 4 and not any(m.start() < e and s < m.end() for s, e in spans)
+            and m.group(0).lower() not in _LEADING_WORDS]
 
 
 def quoted_phrases(question: str) -> list[str]:

@@ -9,12 +9,21 @@ weights). Measured on the MultiHop-RAG dev split and our free-form set (docs/eva
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.query import DateSpec, OutletMatcher, OutletMention, find_dates, proper_names, quoted_phrases
+from bot.query import (
+    DateSpec,
+    OutletMatcher,
+    OutletMention,
+    find_dates,
+    proper_names,
+    quoted_phrases,
+    single_names,
+)
 from ingest.outlets import OutletRegistry
 from ingest.search_index import SearchIndex, tokenize
 from ingest.types import OutletRef, Passage
@@ -23,8 +32,15 @@ RRF_K = 60
 #: (lexical, dense) weights in the fusion: for questions that name outlets, dates or quote wording, and others.
 STEERED_WEIGHTS = (1.0, 0.5)
 PLAIN_WEIGHTS = (1.0, 1.0)
+#: An article with FOCUS_MIN of the FOCUS_WINDOW best passages is what the question is about (see ``_focus``).
+#: Also check single capitalised words ("Grindavik") against the collection's vocabulary.
+SINGLE_NAMES = True
+FOCUS_WINDOW = 5
+FOCUS_MIN = 3
+#: Weight of the best-matching sentence's BM25 rank (a third ranking in the fusion).
+SENTENCE_WEIGHT = 0.5
 #: At most this many passages of one article in a result, so one long article cannot fill every slot.
-MAX_PER_ARTICLE = 3
+MAX_PER_ARTICLE = 5
 #: Multi-hop parts: split a question into clauses, and how much a clause's own words count in its slot.
 ASPECT_CLAUSES = True
 ASPECT_WEIGHT = 1.0
@@ -55,10 +71,11 @@ class Retrieval:
 class HybridRetriever:
     """Retrieval over one ``SearchIndex``; built once per index version."""
 
-    def __init__(self, index: SearchIndex, registry: OutletRegistry, embed_query: Callable[[str], list[float]]):
+    def __init__(self, index: SearchIndex, registry: OutletRegistry, embed: Callable[[list[str]], np.ndarray]):
+        """``embed`` turns texts into unit vectors (one row per text), e.g. ``MiniLMEmbeddings.embed``."""
         self.index = index
         self.registry = registry
-        self._embed_query = embed_query
+        self._embed = embed
         self._outlet_key = [self._key(p.original) for p in index.passages]
         # A chunk answers to its original outlet and its publisher, by registry name and by the name its
         # source gave (a corpus may call theathletic.com "The New York Times").
@@ -167,23 +184,35 @@ class HybridRetriever:
         return [(clause, allowed) for clause in clauses] if len(clauses) > 1 else []
 
     def _aspect_ranking(self, text: str, mask: np.ndarray, fused: np.ndarray) -> np.ndarray:
-        """Chunks allowed for one part of the question, by the whole question's score plus the part's words."""
+        """Chunks allowed for one part of the question, by the whole question's score plus the part's words.
+
+        (Embedding each part as well was measured and made multi-hop coverage worse: docs/evaluation.md.)
+        """
         lexical = self.index.lexical_scores(text)
         score = fused + ASPECT_WEIGHT / (RRF_K + _ranks(lexical)) * (lexical > 0)
         candidates = np.flatnonzero(mask)
         return candidates[np.argsort(-score[candidates], kind="stable")]
 
+    def _focus(self, order: list[int]) -> str | None:
+        """The article a question is about, when its passages hold most of the top ranks: it may then fill
+        every slot, since the evidence can be in any of its passages (not only in the few best-scored)."""
+        top = [self._article_ids[i] for i in order[:FOCUS_WINDOW]]
+        if not top:
+            return None
+        article, count = Counter(top).most_common(1)[0]
+        return article if count >= FOCUS_MIN else None
+
     def unknown_names(self, question: str, mentions: list[OutletMention]) -> list[str]:
-        """Names in the question that no chunk contains in full (every word of the name in one chunk)."""
+        """Names in the question that no sentence of the collection holds: every word of the name (its
+        capitalised words; "Gong-backed" counts as "Gong") must occur in one sentence."""
         missing = []
-        for name in proper_names(question, [(m.start, m.end) for m in mentions]):
-            tokens = [t for t in tokenize([name])[0] if t]
-            if not tokens:
-                continue
-            together = np.ones(len(self.index), dtype=bool)
-            for token in tokens:
-                together &= self.index.lexical_scores(token) > 0
-            if not together.any():
+        spans = [(m.start, m.end) for m in mentions]
+        names = proper_names(question, spans)
+        inside = {word for name in names for word in name.split()}
+        singles = [w for w in single_names(question, spans) if w not in inside] if SINGLE_NAMES else []
+        for name in names + singles:
+            words = [w for w in re.findall(r"[^\W_]+", re.sub(r"-[a-z]+\b", "", name)) if tokenize([w])[0]]
+            if words and not self.index.sentence_holds_all(words):
                 missing.append(name)
         return missing
 
@@ -195,24 +224,29 @@ class HybridRetriever:
         present = [m for m in mentions if m.keys]
         dates = find_dates(question)
         lexical = self.index.lexical_scores(question)
-        dense = self.index.dense_scores(np.asarray(self._embed_query(question), dtype=np.float32))
-        steered = bool(present or dates or quoted_phrases(question))
-        weights = STEERED_WEIGHTS if steered else PLAIN_WEIGHTS
-        fused = weights[0] / (RRF_K + _ranks(lexical)) * (lexical > 0) + weights[1] / (RRF_K + _ranks(dense))
-        if dates:
-            fused = fused + self._date_mask(dates) / (RRF_K + 1)
         allowed = self._filter_mask(filters or Filters()) & ~self._is_copy
         groups = list(dict.fromkeys(m.keys for m in present))
         if groups:
             allowed &= self.outlet_mask(frozenset().union(*groups))
         aspects = self._aspects(question, present, allowed)
-        order = _slots([self._aspect_ranking(text, mask, fused) for text, mask in aspects], fused) \
-            if len(aspects) > 1 else _ranked(allowed, fused)
+        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+        steered = bool(present or dates or quoted_phrases(question))
+        weights = STEERED_WEIGHTS if steered else PLAIN_WEIGHTS
+        fused = weights[0] / (RRF_K + _ranks(lexical)) * (lexical > 0) + weights[1] / (RRF_K + _ranks(dense))
+        if SENTENCE_WEIGHT:
+            sentences = self.index.sentence_scores(question)
+            fused = fused + SENTENCE_WEIGHT / (RRF_K + _ranks(sentences)) * (sentences > 0)
+        if dates:
+            fused = fused + self._date_mask(dates) / (RRF_K + 1)
+        rankings = [self._aspect_ranking(text, mask, fused) for text, mask in aspects]
+        order = _slots(rankings, fused) if len(aspects) > 1 else _ranked(allowed, fused)
         chosen: list[int] = []
         per_article: dict[str, int] = {}
+        # Questions naming outlets are comparisons and chains across articles: no one article may take over.
+        focus = None if present else self._focus(order)
         for i in order:
             article = self._article_ids[i]
-            if per_article.get(article, 0) >= MAX_PER_ARTICLE:
+            if per_article.get(article, 0) >= (k if article == focus else MAX_PER_ARTICLE):
                 continue
             per_article[article] = per_article.get(article, 0) + 1
             chosen.append(int(i))

@@ -112,7 +112,7 @@ class Newsdesk:
             self._retriever_checked = time.monotonic()
         if stale or self._retriever is None:
             index = load_or_build(self.store, self.settings.data_dir / "index" / self.store.name)
-            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed_query)
+            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
             self._retriever_count, self._retriever_checked = count, time.monotonic()
         return self._retriever
 

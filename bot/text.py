@@ -7,12 +7,10 @@ from functools import lru_cache
 
 import Stemmer
 
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
-# opening capital, digit or quote; a line break always ends one (articles hold a paragraph per line).
-# Abbreviations like "U.S. officials" may split early, which only shortens a quote: quotes stay verbatim.
-_SENTENCE_END = re.compile(
-    r"""(?<=[.!?])["'”’)\]]*(?=[ \t]+["'“”‘’(\[]?[A-Z0-9])|\s*\n\s*"""
-)
+from ingest.sentences import sentence_spans
+
+__all__ = ["STOPWORDS", "content_terms", "sentence_spans"]
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -25,24 +23,6 @@ STOPWORDS = frozenset(
     with would you your said says say tell told according report reported article news
     """.split()
 )
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in ``text``, whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    cursor = 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((cursor, match.start() if match.group(0).isspace() else match.end()))
-        cursor = match.end()
-    spans.append((cursor, len(text)))
-    trimmed = []
-    for start, end in spans:
-        piece = text[start:end]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        if end - trail > start + lead:
-            trimmed.append((start + lead, end - trail))
-    return trimmed
 
 
 @lru_cache(maxsize=1)

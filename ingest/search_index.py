@@ -25,14 +25,19 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from ingest.sentences import sentence_spans
 from ingest.store import ChunkStore
 from ingest.types import OutletRef, Passage
 
 _STEMMER = "english"
 
 
+#: Bumped whenever what the index holds changes, so caches written by older code are rebuilt.
+INDEX_FORMAT = 2
+
+
 def fingerprint(chunk_ids: list[str]) -> str:
-    return hashlib.sha1("\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{INDEX_FORMAT}\n".encode() + "\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
 
 
 def header(passage: Passage) -> str:
@@ -59,6 +64,10 @@ class SearchIndex:
     vectors: np.ndarray
     bm25: bm25s.BM25
     published_ts: np.ndarray  # seconds since the epoch, NaN when the article has no date
+    #: BM25 over single sentences, and the chunk each sentence is in: a question usually paraphrases one
+    #: sentence, which a chunk-level score dilutes among the other sentences of the chunk.
+    sentence_bm25: bm25s.BM25
+    sentence_chunk: np.ndarray
 
     @classmethod
     def build(cls, store: ChunkStore) -> SearchIndex:
@@ -70,7 +79,16 @@ class SearchIndex:
         published = np.array(
             [datetime.fromisoformat(p.published_at.replace("Z", "+00:00")).timestamp() if p.published_at else np.nan
              for p in export.passages], dtype=np.float64)
-        return cls(fingerprint(export.ids), export.passages, export.vectors, bm25, published)
+        sentences, owners = [], []
+        for i, passage in enumerate(export.passages):
+            for a, b in sentence_spans(passage.text):
+                sentences.append(passage.text[a:b])
+                owners.append(i)
+        sentence_bm25 = bm25s.BM25()
+        if sentences:
+            sentence_bm25.index(tokenize(sentences), show_progress=False)
+        return cls(fingerprint(export.ids), export.passages, export.vectors, bm25, published, sentence_bm25,
+                   np.array(owners, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -82,6 +100,24 @@ class SearchIndex:
             return np.zeros(len(self.passages), dtype=np.float32)
         known = [t for t in tokens if t in self.bm25.vocab_dict]
         return self.bm25.get_scores(known) if known else np.zeros(len(self.passages), dtype=np.float32)
+
+    def sentence_scores(self, query: str) -> np.ndarray:
+        """Per chunk, the BM25 score of its best-matching sentence for ``query``."""
+        best = np.zeros(len(self.passages), dtype=np.float32)
+        tokens = [t for t in tokenize([query])[0] if t in self.sentence_bm25.vocab_dict] if len(self.passages) else []
+        if tokens:
+            np.maximum.at(best, self.sentence_chunk, self.sentence_bm25.get_scores(tokens))
+        return best
+
+    def sentence_holds_all(self, words: list[str]) -> bool:
+        """Whether some sentence contains every one of ``words`` (after stemming)."""
+        together = np.ones(len(self.sentence_chunk), dtype=bool)
+        for word in words:
+            tokens = [t for t in tokenize([word])[0] if t in self.sentence_bm25.vocab_dict]
+            if not tokens:
+                return False
+            together &= self.sentence_bm25.get_scores(tokens) > 0
+        return bool(together.any())
 
     def dense_scores(self, vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of every chunk with a unit-length query vector."""
@@ -96,6 +132,8 @@ class SearchIndex:
         staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", suffix=".tmp", dir=folder.parent))
         if len(self.passages):
             self.bm25.save(str(staging / "bm25"), show_progress=False)
+            self.sentence_bm25.save(str(staging / "sentence_bm25"), show_progress=False)
+        np.save(staging / "sentence_chunk.npy", self.sentence_chunk)
         np.save(staging / "vectors.npy", self.vectors)
         np.save(staging / "published_ts.npy", self.published_ts)
         rows = [asdict(p) for p in self.passages]
@@ -117,9 +155,12 @@ class SearchIndex:
                            "original": OutletRef(**row["original"]) if row["original"] else None})
                 for row in rows
             ]
-            bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if passages else bm25s.BM25()
-            return cls((folder / "fingerprint").read_text(), passages, np.load(folder / "vectors.npy"), bm25,
-                       np.load(folder / "published_ts.npy"))
+            def bm25(name: str) -> bm25s.BM25:
+                return bm25s.BM25.load(str(folder / name), show_progress=False) if passages else bm25s.BM25()
+
+            return cls((folder / "fingerprint").read_text(), passages, np.load(folder / "vectors.npy"), bm25("bm25"),
+                       np.load(folder / "published_ts.npy"), bm25("sentence_bm25"),
+                       np.load(folder / "sentence_chunk.npy"))
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged cache is rebuilt, never trusted
 

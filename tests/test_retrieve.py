@@ -137,3 +137,26 @@ def test_outlet_mentions(question: str, named: list[str]) -> None:
 def test_proper_names_skip_question_words_and_outlets() -> None:
     question = "Does The Guardian say that Oleg Fomenko founded Bank Red in Port Aldren?"
     assert proper_names(question, [(5, 17)]) == ["Oleg Fomenko", "Bank Red", "Port Aldren"]
+
+
+def test_single_unknown_name_is_reported(sample_desk: Newsdesk) -> None:
+    answer = sample_desk.ask("How many residents of Grindavik were evacuated?")
+    assert answer.abstained and answer.answer == "The ingested articles do not mention Grindavik."
+
+
+def test_names_are_checked_within_one_sentence(sample_desk: Newsdesk) -> None:
+    index = sample_desk.retriever().index
+    assert index.sentence_holds_all(["Dolores", "Kettering"])
+    assert not index.sentence_holds_all(["Dolores", "Voltaris"]), "both words exist, never in one sentence"
+
+
+def test_a_question_about_one_article_may_take_every_slot(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                          monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d", chunk_tokens=40, chunk_overlap=0), embeddings=embeddings)
+    desk.ingest([SAMPLES])
+    passages = desk.retrieve("Dolores Kettering ferry deckhands strike shifts Quayside terminal", k=10)
+    counts = Counter(p.article_id for p in passages)
+    assert max(counts.values()) > MAX_PER_ARTICLE, counts
+    named = desk.retrieve("What did The Harbour Gazette say about the ferry strike and the barrier levy?", k=10)
+    assert max(Counter(p.article_id for p in named).values()) <= MAX_PER_ARTICLE, "named outlets: no take-over"
