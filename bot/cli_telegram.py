@@ -29,7 +29,7 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
               "Default: a random one, set on the webhook at start.")
 @click.pass_context
 def telegram(ctx: click.Context, webhook_url: str | None, listen: str, port: int, secret_token: str | None) -> None:
-    """Serve the Telegram bot (needs NEWSDESK_TELEGRAM_TOKEN; see docs/telegram.md).
+    """Serve the Telegram bot (needs NEWSDESK_TELEGRAM_TOKEN; see the README, section "Telegram").
 
     \b
     Examples:

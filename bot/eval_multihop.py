@@ -437,6 +437,6 @@ def render_markdown(run: EvalRun) -> str:
         "## Definitions", "",
         "Hits@4, Hits@10, MRR@10 and MAP@10 are computed exactly as upstream (shared/notes/eval-multihop.md §2) on "
         "the header + chunk text. The other metrics, and why outlets are matched through the quoted article rather "
-        "than the outlet label shown, are defined in the README section \"Evaluation\" (docs/eval-usage.md).", "",
+        "than the outlet label shown, are defined in the README section \"Evaluation\".", "",
     ]
     return "\n".join(lines)

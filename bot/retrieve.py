@@ -268,11 +268,12 @@ def _ranked(mask: np.ndarray, fused: np.ndarray) -> list[int]:
     return candidates[np.argsort(-fused[candidates], kind="stable")].tolist()
 
 
-def _slots(rankings: list[np.ndarray], fused: np.ndarray) -> list[int]:
-    """Round-robin over one ranking per part of the question; each round in order of score."""
+def _slots(rankings: list[np.ndarray], fused: np.ndarray, limit: int = 400) -> list[int]:
+    """Round-robin over one ranking per part of the question; each round in order of score. Stops after
+    ``limit`` passages: far more than any k, even with some skipped for the per-article cap."""
     order: list[int] = []
     seen: set[int] = set()
-    for depth in range(max((len(r) for r in rankings), default=0)):
+    for depth in range(min(max((len(r) for r in rankings), default=0), limit)):
         round_ = [r[depth] for r in rankings if depth < len(r) and r[depth] not in seen]
         for i in sorted(round_, key=lambda i: -fused[i]):
             seen.add(i)

@@ -25,7 +25,7 @@ class BotSettings(IngestSettings):
         "(calibrated in docs/calibration.md).",
     )
 
-    # Telegram (``newsdesk telegram``; see docs/telegram.md).
+    # Telegram (``newsdesk telegram``; see the README, section "Telegram").
     telegram_token: SecretStr | None = Field(
         default=None, description="Bot token from @BotFather; required by `newsdesk telegram`, never logged."
     )

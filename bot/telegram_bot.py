@@ -89,7 +89,7 @@ COMMANDS = (
 class MissingTelegramToken(NewsdeskError):
     def __init__(self) -> None:
         super().__init__("NEWSDESK_TELEGRAM_TOKEN is not set: create a bot with @BotFather and put its token in "
-                         "NEWSDESK_TELEGRAM_TOKEN (environment or .env); see docs/telegram.md")
+                         "NEWSDESK_TELEGRAM_TOKEN (environment or .env); see the README, section Telegram")
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,3 +127,16 @@ def test_chat_sources_and_answers(cli_env: dict[str, str]) -> None:
     assert "13.5 hectares" in result.stdout
     assert re.search(r"^\[1(, \d)*\] Northwind Public Radio", result.stdout, re.M), result.stdout
     assert result.stdout.endswith("> \n")  # Ctrl-D ends the chat
+
+
+def test_ask_filters(cli_env: dict[str, str]) -> None:
+    _run(cli_env, "ingest", str(SAMPLES))
+    result = json.loads(_run(cli_env, "ask", "What was decided about the flood barrier?", "--json",
+                             "--outlet", "harbourgazette.example", "--until", "2026-10-23").stdout)
+    assert result["citations"] and {c["outlet"]["name"] for c in result["citations"]} == {"The Harbour Gazette"}
+    assert all(c["published_at"] <= "2026-10-23T23:59:59Z" for c in result["citations"])
+    kinds = json.loads(_run(cli_env, "ask", "What was decided about the flood barrier?", "--json",
+                            "--kind", "public broadcaster").stdout)
+    assert {c["outlet"]["kind"] for c in kinds["citations"]} == {"public broadcaster"}
+    bad = CliRunner().invoke(cli, ["ask", "q", "--since", "yesterday"], env=cli_env)
+    assert bad.exit_code == 2 and "'yesterday' is not a date like 2023-10-05" in bad.output
