@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest bench-telegram calibrate eval eval-freeform clean
+.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform clean
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
+
+# `ask` latency on 20k chunks, from the collection `make eval` builds; writes its section of docs/benchmarks.md.
+bench-ask: $(STAMP)
+	$(BIN)/python bench/ask_latency.py
 
 # 20 chats x 50 questions against the fake Bot API on 127.0.0.1; writes its section of docs/benchmarks.md.
 bench-telegram: $(STAMP)

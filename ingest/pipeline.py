@@ -38,11 +38,17 @@ class _RunState:
         signatures = store.signatures()
         self.articles = set(signatures)
         self.duplicates = DuplicateIndex({i: from_hex(h) for i, h in signatures.items() if h})
-        # Articles no location points at are leftovers of an interrupted update: drop them.
         for orphan in self.articles - set(self.locations_by_article):
-            store.delete_article(orphan)
-            self.duplicates.remove(orphan)
-        self.articles &= set(self.locations_by_article)
+            record = store.article(orphan)
+            if record and record.location and record.location not in self.location_of:
+                # Stored before its publication was recorded (a run stopped in between): it keeps its place.
+                store.set_publication(record)
+                self.publish(record.location, orphan)
+            else:
+                # The old text of a location that now holds another: a leftover of an interrupted update.
+                store.delete_article(orphan)
+                self.duplicates.remove(orphan)
+                self.articles.discard(orphan)
 
     def publish(self, location: str, article_id: str) -> str | None:
         """Point ``location`` at ``article_id``; returns the article it pointed at before, if any."""

@@ -145,6 +145,7 @@ def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
         chunk_count=int(meta.get("chunk_count", 0)),
         source_path=str(meta.get("source_path", "")),
         duplicate_of=meta.get("duplicate_of"),
+        location=str(meta.get("canonical_url") or meta.get("url") or meta.get("source_path", "")),
     )
 
 
@@ -214,7 +215,7 @@ class ChunkStore:
         self._articles.delete(ids=[article_id])
         return existed
 
-    def set_publication(self, article: Article) -> None:
+    def set_publication(self, article: Article | ArticleRecord) -> None:
         """Record that ``article.location`` now holds ``article`` (replacing what it held before)."""
         meta = {"location": article.location, "article_id": article.id, "source_path": article.source_path}
         if article.url:

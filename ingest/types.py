@@ -130,6 +130,8 @@ class ArticleRecord:
     chunk_count: int
     source_path: str
     duplicate_of: str | None = None
+    #: Where it was first found (canonical URL, URL or file path), as ``Article.location``.
+    location: str = ""
 
 
 @dataclass(frozen=True, slots=True)

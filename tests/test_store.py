@@ -149,3 +149,31 @@ def test_same_code_through_a_chroma_server(chroma_server: str, tmp_path: Path, e
     assert len(again.unchanged) == 6 and again.chunks == 0
     assert store.search("ferry strike", k=1)[0].title.lower().find("ferry") >= 0
     assert not (tmp_path / "unused").exists(), "with a server URL nothing is written locally"
+
+
+def test_article_stored_without_its_publication_is_kept(settings: BotSettings, embeddings: MiniLMEmbeddings) -> None:
+    store = _open(settings, embeddings)
+    article = read_article_file(SAMPLES / "01-harbour-ferry-strike.txt")
+    # A run stopped right after the article went in, before its location was recorded.
+    store.add_article(article, chunk_article(article.id, article.body, max_tokens=200, overlap=30))
+    report = ingest_sources([str(SAMPLES / "06-seagrass-restoration-study.txt")], store, settings)
+    assert len(report.added) == 1
+    assert {r.id for r in store.articles()} == {article.id, report.added[0]}
+    assert [p.location for p in store.publications(article.id)] == [article.location]
+
+
+def test_leftover_of_an_interrupted_update_is_dropped(settings: BotSettings, embeddings: MiniLMEmbeddings,
+                                                      tmp_path: Path) -> None:
+    store = _open(settings, embeddings)
+    story = tmp_path / "story.txt"
+    story.write_text("Ferry deal\nThe operator and the union agreed a new roster on Monday.\n")
+    first = ingest_sources([str(story)], store, settings).added[0]
+    story.write_text("Ferry deal\nTalks between the operator and the union broke down on Monday.\n")
+    old = read_article_file(story)
+    # The new text went in and took the location, but the run stopped before the old text was removed.
+    store.add_article(old, chunk_article(old.id, old.body, max_tokens=200, overlap=30))
+    store.set_publication(old)
+    assert {r.id for r in store.articles()} == {first, old.id}
+    ingest_sources([str(SAMPLES / "06-seagrass-restoration-study.txt")], store, settings)
+    assert first not in {r.id for r in store.articles()}, "the replaced text must not linger"
+    assert old.id in {r.id for r in store.articles()}
