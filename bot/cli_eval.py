@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.cli_common import desk_of, print_json
-from bot.eval_multihop import EvalRun, render_markdown, render_tables, run_eval, to_json
+from bot.eval_multihop import EvalRun, run_eval
+from bot.eval_report import render_markdown, render_tables, to_json
 
 _FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
