@@ -50,3 +50,11 @@ def test_readme_command_lines_use_real_options(line: str) -> None:
         if word.startswith("-") and not word.startswith("--format="):
             flag = word.split("=")[0]
             assert flag in options, f"{line!r}: {flag} is not an option of `{command.name}` ({sorted(options)})"
+
+
+def test_readme_documents_every_setting() -> None:
+    from bot.settings import BotSettings
+
+    missing = [f"NEWSDESK_{name.upper()}" for name in BotSettings.model_fields
+               if f"NEWSDESK_{name.upper()}" not in README]
+    assert missing == [], f"settings missing from the README's Configuration table: {missing}"
