@@ -30,6 +30,7 @@ class Route:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunked: bool = False
+    trickle: float = 0.0  # with chunked: seconds between 16-byte chunks (a server that never quite stalls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,7 @@ class LocalHTTPServer(ThreadingHTTPServer):
         headers: Mapping[str, str] | None = None,
         delay: float = 0.0,
         chunked: bool = False,
+        trickle: float = 0.0,
     ) -> None:
         """Answer GET ``path`` with ``body``.
 
@@ -73,8 +75,9 @@ class LocalHTTPServer(ThreadingHTTPServer):
             headers: Extra headers; a ``Content-Length`` here replaces the true one (to test liars).
             delay: Seconds to wait before answering (cut short when the server stops).
             chunked: Send with chunked transfer encoding, so the client cannot know the size up front.
+            trickle: With ``chunked``, wait this long between 16-byte chunks.
         """
-        self.routes[path] = Route(body, content_type, status, dict(headers or {}), delay, chunked)
+        self.routes[path] = Route(body, content_type, status, dict(headers or {}), delay, chunked, trickle)
 
     def redirect(self, path: str, to: str, status: int = 302) -> None:
         """Redirect ``path`` to ``to``, a path on this server or an absolute URL."""
@@ -132,9 +135,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not route.chunked:
             self.wfile.write(route.body)
             return
-        for start in range(0, len(route.body), _CHUNK):
-            piece = route.body[start : start + _CHUNK]
+        size = 16 if route.trickle else _CHUNK
+        for start in range(0, len(route.body), size):
+            piece = route.body[start : start + size]
             self.wfile.write(f"{len(piece):X}\r\n".encode() + piece + b"\r\n")
+            self.wfile.flush()
+            if route.trickle and self.server.stopping.wait(route.trickle):
+                return
         self.wfile.write(b"0\r\n\r\n")
 
     do_POST = do_GET

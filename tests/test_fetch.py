@@ -62,6 +62,13 @@ def test_gives_up_on_redirect_loop(http_server: LocalHTTPServer) -> None:
         pytest.param({"status": 503}, {}, "HTTP 503 Service Unavailable", id="server-error"),
         pytest.param({"delay": 2.0}, {"timeout": 0.3}, "timed out after 0.3 s", id="timeout"),
         pytest.param(
+            # Every read arrives within the 0.2 s timeout, but the whole body would take 6 s.
+            {"body": b"<p>" + b"x" * 960 + b"</p>", "content_type": "text/html", "chunked": True, "trickle": 0.1},
+            {"timeout": 0.2},
+            "download took longer than 0.8 s",
+            id="trickle",
+        ),
+        pytest.param(
             {"body": b"tiny", "headers": {"Content-Length": "10000000"}},
             {"max_bytes": 1500},
             "response is larger than the 1.5 kB limit",
