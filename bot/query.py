@@ -59,8 +59,9 @@ def find_dates(question: str) -> list[DateSpec]:
             month = int(groups["mnum"]) if groups.get("mnum") else MONTHS[groups["month"].lower().rstrip(".")]
             year = int(groups["year"]) if groups.get("year") else None
             day = int(groups["day"]) if groups.get("day") else None
-            if (day is not None and not 1 <= day <= 31) or not 1 <= month <= 12:
-                continue
+            last_day = calendar.monthrange(year or 2000, month)[1] if 1 <= month <= 12 else 0
+            if not last_day or (day is not None and not 1 <= day <= last_day):
+                continue  # "February 30" is no date (a day without a year is checked against a leap year)
             found[match.start()] = DateSpec(year, month, day, match.start())
     return sorted(found.values(), key=lambda d: d.start)
 

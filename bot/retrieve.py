@@ -224,10 +224,13 @@ class HybridRetriever:
         present = [m for m in mentions if m.keys]
         dates = find_dates(question)
         lexical = self.index.lexical_scores(question)
-        allowed = self._filter_mask(filters or Filters()) & ~self._is_copy
+        allowed = self._filter_mask(filters or Filters())
         groups = list(dict.fromkeys(m.keys for m in present))
         if groups:
             allowed &= self.outlet_mask(frozenset().union(*groups))
+        if not (groups or (filters and filters.outlets)):
+            # Copies give way to their originals, unless the question asks for the copying outlet itself.
+            allowed &= ~self._is_copy
         aspects = self._aspects(question, present, allowed)
         dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
         steered = bool(present or dates or quoted_phrases(question))

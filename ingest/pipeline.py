@@ -87,7 +87,8 @@ def _store_article(article: Article, state: _RunState, store: ChunkStore, settin
         report.syndicated.append(SyndicationLink(article.source_path, article.id, copy_of, 1.0))
     else:
         sig = signature(article.body)
-        if near := state.duplicates.closest(sig):
+        # The text this location held before is the article's own earlier version, not another outlet's.
+        if near := state.duplicates.closest(sig, exclude=state.location_of.get(location)):
             article = _as_near_copy(article, near[0], near[1], store)
             report.syndicated.append(SyndicationLink(article.source_path, article.id, near[0], round(near[1], 3)))
         chunks = chunk_article(article.id, article.body, max_tokens=settings.chunk_tokens,
@@ -145,13 +146,22 @@ def ingest_sources(
 
 
 def remove_articles(ids_or_locations: Iterable[str], store: ChunkStore) -> tuple[list[str], list[str]]:
-    """Remove articles by id, URL or file path: (removed ids, names that matched nothing)."""
+    """Remove articles by id (with every publication), or one publication by URL or file path: the article
+    itself goes only when no other location still publishes it. Returns (what was removed: article ids, or
+    the location when only a publication went; keys that matched nothing)."""
     by_location = {p.location: p.article_id for p in store.publications()}
     removed, missing = [], []
     for key in ids_or_locations:
-        article_id = key if store.has_article(key) else by_location.get(key)
-        if article_id and store.delete_article(article_id):
-            removed.append(article_id)
+        if store.has_article(key) and store.delete_article(key):
+            removed.append(key)
+        elif key in by_location:
+            article_id = by_location.pop(key)
+            if any(held == article_id for held in by_location.values()):
+                store.delete_publication(key)
+                removed.append(key)
+            else:
+                store.delete_article(article_id)
+                removed.append(article_id)
         else:
             missing.append(key)
     return removed, missing

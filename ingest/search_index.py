@@ -149,6 +149,7 @@ class SearchIndex:
     def load(cls, folder: Path) -> SearchIndex | None:
         """The index saved in ``folder``, or None when there is none or it cannot be read."""
         try:
+            stamp = (folder / "fingerprint").read_text()
             rows = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
             passages = [
                 Passage(**{**row, "publisher": OutletRef(**row["publisher"]) if row["publisher"] else None,
@@ -158,9 +159,13 @@ class SearchIndex:
             def bm25(name: str) -> bm25s.BM25:
                 return bm25s.BM25.load(str(folder / name), show_progress=False) if passages else bm25s.BM25()
 
-            return cls((folder / "fingerprint").read_text(), passages, np.load(folder / "vectors.npy"), bm25("bm25"),
-                       np.load(folder / "published_ts.npy"), bm25("sentence_bm25"),
-                       np.load(folder / "sentence_chunk.npy"))
+            index = cls(stamp, passages, np.load(folder / "vectors.npy"), bm25("bm25"),
+                        np.load(folder / "published_ts.npy"), bm25("sentence_bm25"),
+                        np.load(folder / "sentence_chunk.npy"))
+            # Another process may have replaced the folder while we read it: then the parts may not match.
+            if (folder / "fingerprint").read_text() != stamp or len(index.vectors) != len(passages):
+                return None
+            return index
         except (OSError, ValueError, KeyError, TypeError):
             return None  # a missing or damaged cache is rebuilt, never trusted
 

@@ -223,6 +223,10 @@ class ChunkStore:
         meta |= _ref_metadata("publisher", article.publisher)
         self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]], metadatas=[meta])
 
+    def delete_publication(self, location: str) -> None:
+        """Forget that ``location`` published its article (the article stays for its other locations)."""
+        self._publications.delete(ids=[location_id(location)])
+
     def publications(self, article_id: str | None = None) -> list[Publication]:
         """Every location and the article it holds (of one article, when ``article_id`` is given)."""
         found = self._publications.get(where={"article_id": article_id} if article_id else None, include=["metadatas"])

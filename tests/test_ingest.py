@@ -179,3 +179,29 @@ def test_remove_by_id_and_by_url(cli_env: dict[str, str]) -> None:
     assert json.loads(runner.invoke(cli, ["sources", "--json"], env=cli_env).stdout) == []
     missing = runner.invoke(cli, ["remove", "a-0000000000000000"], env=cli_env)
     assert missing.exit_code == 1 and "not found: a-0000000000000000" in missing.stderr
+
+
+def test_removing_one_location_of_a_syndicated_text_keeps_the_others(desk: Newsdesk, tmp_path: Path) -> None:
+    records = [
+        {"title": "Ferry deal", "body": BODY_A, "url": "https://meridianwire.example/ferry", "source": "Meridian Wire"},
+        {"title": "Ferry deal", "body": BODY_A, "url": "https://valleydigest.example/ferry"},
+    ]
+    report = desk.ingest([_write_json(tmp_path / "copies.json", records)])
+    article_id = report.added[0]
+    removed, missing = desk.remove(["https://valleydigest.example/ferry"])
+    assert removed == ["https://valleydigest.example/ferry"] and missing == []
+    assert [r.id for r in desk.sources()] == [article_id], "the text is still published by the wire"
+    assert [p.url for p in desk.store.publications(article_id)] == ["https://meridianwire.example/ferry"]
+    removed, _ = desk.remove(["https://meridianwire.example/ferry"])
+    assert removed == [article_id] and desk.sources() == []
+
+
+def test_an_edited_story_is_not_a_copy_of_its_old_version(desk: Newsdesk, tmp_path: Path) -> None:
+    body = read_article_file(SAMPLES / "02-flood-barrier-council-vote.txt").body
+    url = "https://northwindradio.example/barrier"
+    desk.ingest([_write_json(tmp_path / "v1.json", [{"title": "Barrier", "body": body, "url": url}])])
+    corrected = body.replace("seven votes to six", "7-6")
+    report = desk.ingest([_write_json(tmp_path / "v2.json", [{"title": "Barrier", "body": corrected, "url": url}])])
+    assert len(report.updated) == 1 and report.syndicated == []
+    record = desk.store.article(report.updated[0])
+    assert record is not None and record.duplicate_of is None

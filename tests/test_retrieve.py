@@ -160,3 +160,29 @@ def test_a_question_about_one_article_may_take_every_slot(tmp_path: Path, embedd
     assert max(counts.values()) > MAX_PER_ARTICLE, counts
     named = desk.retrieve("What did The Harbour Gazette say about the ferry strike and the barrier levy?", k=10)
     assert max(Counter(p.article_id for p in named).values()) <= MAX_PER_ARTICLE, "named outlets: no take-over"
+
+
+@pytest.mark.parametrize("question", ["What happened on February 30, 2024?", "Any news from 2023-02-29?",
+                                      "What was reported on June 31, 2026?"])
+def test_impossible_dates_are_ignored(sample_desk: Newsdesk, question: str) -> None:
+    assert find_dates(question) == []
+    sample_desk.ask(question)  # must not raise
+
+
+def test_named_copying_outlet_still_finds_its_copies(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                     monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
+    body = read_article_file(SAMPLES / "02-flood-barrier-council-vote.txt").body
+    records = [
+        {"title": "Barrier approved", "body": body, "url": "https://northwindradio.example/barrier"},
+        {"title": "Barrier approved (copy)", "url": "https://valleydigest.example/barrier",
+         "body": body.replace("seven votes to six", "a 7-6 vote") + "\n\nShare this story."},
+    ]
+    corpus = tmp_path / "copies.json"
+    corpus.write_text(json.dumps(records))
+    report = desk.ingest([corpus])
+    copy_id = report.added[1]
+    asked = desk.retrieve("How did the council vote on the barrier?", k=5,
+                          filters=Filters(outlets=("valleydigest.example",)))
+    assert asked and {p.article_id for p in asked} == {copy_id}
