@@ -33,8 +33,6 @@ RRF_K = 60
 STEERED_WEIGHTS = (1.0, 0.5)
 PLAIN_WEIGHTS = (1.0, 1.0)
 #: An article with FOCUS_MIN of the FOCUS_WINDOW best passages is what the question is about (see ``_focus``).
-#: Also check single capitalised words ("Grindavik") against the collection's vocabulary.
-SINGLE_NAMES = True
 FOCUS_WINDOW = 5
 FOCUS_MIN = 3
 #: Weight of the best-matching sentence's BM25 rank (a third ranking in the fusion).
@@ -42,7 +40,6 @@ SENTENCE_WEIGHT = 0.5
 #: At most this many passages of one article in a result, so one long article cannot fill every slot.
 MAX_PER_ARTICLE = 5
 #: Multi-hop parts: split a question into clauses, and how much a clause's own words count in its slot.
-ASPECT_CLAUSES = True
 ASPECT_WEIGHT = 1.0
 MIN_CLAUSE_TERMS = 3
 _CLAUSE_SPLIT = re.compile(r"[,;:?]\s+|\s+(?:while|whereas|but|and also|as well as)\s+"
@@ -178,8 +175,6 @@ class HybridRetriever:
             bounds = [0 if i == 0 else m.start for i, m in enumerate(present)] + [len(question)]
             return [(question[bounds[i]:bounds[i + 1]], self.outlet_mask(m.keys) & allowed)
                     for i, m in enumerate(present)]
-        if not ASPECT_CLAUSES:
-            return []
         clauses = [c for c in _CLAUSE_SPLIT.split(question) if len(tokenize([c])[0]) >= MIN_CLAUSE_TERMS]
         return [(clause, allowed) for clause in clauses] if len(clauses) > 1 else []
 
@@ -209,7 +204,7 @@ class HybridRetriever:
         spans = [(m.start, m.end) for m in mentions]
         names = proper_names(question, spans)
         inside = {word for name in names for word in name.split()}
-        singles = [w for w in single_names(question, spans) if w not in inside] if SINGLE_NAMES else []
+        singles = [w for w in single_names(question, spans) if w not in inside]
         for name in names + singles:
             words = [w for w in re.findall(r"[^\W_]+", re.sub(r"-[a-z]+\b", "", name)) if tokenize([w])[0]]
             if words and not self.index.sentence_holds_all(words):

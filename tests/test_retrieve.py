@@ -17,6 +17,7 @@ from bot.settings import BotSettings
 from ingest.articles import read_article_file
 from ingest.embedder import MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
+from ingest.types import IngestReport
 from tests.conftest import SAMPLES
 
 
@@ -93,9 +94,8 @@ def test_index_follows_the_collection(tmp_path: Path, embeddings: MiniLMEmbeddin
     assert all("sea-grass" not in p.title.lower() for p in desk.retrieve("sea-grass meadows hectares", k=5))
 
 
-def test_syndicated_copy_is_collapsed_to_the_original(tmp_path: Path, embeddings: MiniLMEmbeddings,
-                                                      monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def _original_and_near_copy(tmp_path: Path, embeddings: MiniLMEmbeddings) -> tuple[Newsdesk, IngestReport]:
+    """A fresh desk holding a radio story and a digest's near copy of it (one phrase edited, a line added)."""
     desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
     body = read_article_file(SAMPLES / "02-flood-barrier-council-vote.txt").body
     records = [
@@ -105,7 +105,13 @@ def test_syndicated_copy_is_collapsed_to_the_original(tmp_path: Path, embeddings
     ]
     corpus = tmp_path / "copies.json"
     corpus.write_text(json.dumps(records))
-    report = desk.ingest([corpus])
+    return desk, desk.ingest([corpus])
+
+
+def test_syndicated_copy_is_collapsed_to_the_original(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                      monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk, report = _original_and_near_copy(tmp_path, embeddings)
     assert len(report.syndicated) == 1
     passages = desk.retrieve("How did the council vote on the flood barrier budget?", k=10)
     assert passages and {p.article_id for p in passages} == {report.added[0]}
@@ -172,16 +178,7 @@ def test_impossible_dates_are_ignored(sample_desk: Newsdesk, question: str) -> N
 def test_named_copying_outlet_still_finds_its_copies(tmp_path: Path, embeddings: MiniLMEmbeddings,
                                                      monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
-    body = read_article_file(SAMPLES / "02-flood-barrier-council-vote.txt").body
-    records = [
-        {"title": "Barrier approved", "body": body, "url": "https://northwindradio.example/barrier"},
-        {"title": "Barrier approved (copy)", "url": "https://valleydigest.example/barrier",
-         "body": body.replace("seven votes to six", "a 7-6 vote") + "\n\nShare this story."},
-    ]
-    corpus = tmp_path / "copies.json"
-    corpus.write_text(json.dumps(records))
-    report = desk.ingest([corpus])
+    desk, report = _original_and_near_copy(tmp_path, embeddings)
     copy_id = report.added[1]
     asked = desk.retrieve("How did the council vote on the barrier?", k=5,
                           filters=Filters(outlets=("valleydigest.example",)))
