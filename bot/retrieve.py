@@ -272,7 +272,8 @@ def _slots(rankings: list[np.ndarray], fused: np.ndarray, limit: int = 400) -> l
     order: list[int] = []
     seen: set[int] = set()
     for depth in range(min(max((len(r) for r in rankings), default=0), limit)):
-        round_ = [r[depth] for r in rankings if depth < len(r) and r[depth] not in seen]
+        # Two parts may rank the same passage at the same depth: it takes one place, not two.
+        round_ = dict.fromkeys(r[depth] for r in rankings if depth < len(r) and r[depth] not in seen)
         for i in sorted(round_, key=lambda i: -fused[i]):
             seen.add(i)
             order.append(i)

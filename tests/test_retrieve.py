@@ -183,3 +183,17 @@ def test_named_copying_outlet_still_finds_its_copies(tmp_path: Path, embeddings:
     asked = desk.retrieve("How did the council vote on the barrier?", k=5,
                           filters=Filters(outlets=("valleydigest.example",)))
     assert asked and {p.article_id for p in asked} == {copy_id}
+
+
+@pytest.mark.parametrize("question", [
+    pytest.param("How did the council vote on the flood barrier, and who will pay for the flood barrier?",
+                 id="two clauses, one best passage"),
+    pytest.param("Did the Harbour Gazette report the barrier vote, and did The Harbour Gazette report its cost?",
+                 id="one outlet named twice"),
+])
+def test_a_passage_is_returned_at_most_once(sample_desk: Newsdesk, question: str) -> None:
+    # Parts of a question that rank the same passage first used to give it two places in the same round.
+    passages = sample_desk.retrieve(question, k=10)
+    ids = [p.chunk_id for p in passages]
+    assert len(ids) == len(set(ids)), Counter(ids).most_common(2)
+
