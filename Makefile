@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform clean
+.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ eval: $(STAMP)
 eval-freeform: $(STAMP)
 	$(BIN)/newsdesk eval multihop --corpus $(MULTIHOP)/corpus.json --queries tests/data/freeform_dev.json \
 		--output docs/evaluation-freeform.md
+
+# Refit the retrieval ranker's weights (bot/data/ranker.json) on the dev split; uses the eval collection.
+fit-ranker: $(STAMP)
+	$(BIN)/python bench/fit_ranker.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest tests

@@ -25,7 +25,6 @@ _DATE_PATTERNS = (
 # Two or more capitalised words: the people, companies and places a question is about.
 _NAME_WORD = r"[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[-'][A-Z]?[a-z]+)?"
 _PROPER_NAME = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:(?:of|de|del|la|von|van|der)\s+)?(?:{_NAME_WORD}|[A-Z]\.))+")
-_QUOTED = re.compile(r"[\"“]([^\"”]{4,120})[\"”]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +174,3 @@ def single_names(question: str, ignore: Iterable[tuple[int, int]] = ()) -> list[
             if len(m.group(0)) >= 4 and not any(m.start() < e and s < m.end() for s, e in spans)
             and m.group(0).lower() not in _LEADING_WORDS]
 
-
-def quoted_phrases(question: str) -> list[str]:
-    return [m.group(1) for m in _QUOTED.finditer(question)]

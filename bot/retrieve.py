@@ -1,9 +1,12 @@
-"""Hybrid retrieval for news questions: BM25 and dense rankings fused by reciprocal rank, steered by what
-the question says (outlets, dates, names), with one slot per named outlet for multi-hop questions.
+"""Hybrid retrieval for news questions: BM25, best-sentence BM25 and dense scores fused per chunk by a learned
+linear model (``bot/ranking.py``), steered by what the question says (outlets, dates, names), with one slot per
+named outlet or clause for multi-hop questions.
 
-How much each signal is trusted is decided per question: a question that names outlets, dates or quotes
-wording is matched on its words first (lexical weight 1, dense 0.5); a paraphrase leans on meaning (equal
-weights). Measured on the MultiHop-RAG dev split and our free-form set (docs/evaluation.md).
+How much each signal is trusted is decided per question by the scores themselves: the model weighs a signal's
+rank *and* its strength (a cosine near 0.9, a BM25 score near the question's best), so a paraphrase that the
+dense model matches confidently is led by meaning, and a question quoting the article's words by them. Outlets
+and dates named in the question restrict or favour chunks explicitly. Measured on the MultiHop-RAG dev split and
+our free-form set (docs/evaluation.md, docs/retrieval-notes.md).
 """
 
 from __future__ import annotations
@@ -21,22 +24,18 @@ from bot.query import (
     OutletMention,
     find_dates,
     proper_names,
-    quoted_phrases,
     single_names,
 )
+from bot.ranking import RRF_K, ChunkLayout, LinearRanker, chunk_features
 from ingest.outlets import OutletRegistry
 from ingest.search_index import SearchIndex, tokenize
 from ingest.types import OutletRef, Passage
 
-RRF_K = 60
-#: (lexical, dense) weights in the fusion: for questions that name outlets, dates or quote wording, and others.
-STEERED_WEIGHTS = (1.0, 0.5)
-PLAIN_WEIGHTS = (1.0, 1.0)
 #: An article with FOCUS_MIN of the FOCUS_WINDOW best passages is what the question is about (see ``_focus``).
 FOCUS_WINDOW = 5
 FOCUS_MIN = 3
-#: Weight of the best-matching sentence's BM25 rank (a third ranking in the fusion).
-SENTENCE_WEIGHT = 0.5
+#: Added to the fused score of chunks from articles dated on a day (or in a month) the question names.
+DATE_BONUS = 1.0 / (RRF_K + 1)
 #: At most this many passages of one article in a result, so one long article cannot fill every slot.
 MAX_PER_ARTICLE = 5
 #: Multi-hop parts: split a question into clauses, and how much a clause's own words count in its slot.
@@ -68,11 +67,15 @@ class Retrieval:
 class HybridRetriever:
     """Retrieval over one ``SearchIndex``; built once per index version."""
 
-    def __init__(self, index: SearchIndex, registry: OutletRegistry, embed: Callable[[list[str]], np.ndarray]):
-        """``embed`` turns texts into unit vectors (one row per text), e.g. ``MiniLMEmbeddings.embed``."""
+    def __init__(self, index: SearchIndex, registry: OutletRegistry, embed: Callable[[list[str]], np.ndarray],
+                 ranker: LinearRanker | None = None):
+        """``embed`` turns texts into unit vectors (one row per text), e.g. ``MiniLMEmbeddings.embed``;
+        ``ranker`` weighs the signals (default: the fitted weights shipped in ``bot/data/ranker.json``)."""
         self.index = index
         self.registry = registry
         self._embed = embed
+        self.ranker = ranker or LinearRanker.load()
+        self._layout = ChunkLayout.of(index.passages)
         self._outlet_key = [self._key(p.original) for p in index.passages]
         # A chunk answers to its original outlet and its publisher, by registry name and by the name its
         # source gave (a corpus may call theathletic.com "The New York Times").
@@ -211,31 +214,40 @@ class HybridRetriever:
                 missing.append(name)
         return missing
 
+    def candidates(self, question: str, filters: Filters | None = None) -> np.ndarray:
+        """Which chunks may answer: the user's filters, the outlets the question names, and no syndicated copy
+        unless an outlet is asked for (copies give way to their originals)."""
+        present = [m for m in self.matcher.find(question) if m.keys]
+        allowed = self._filter_mask(filters or Filters())
+        groups = list(dict.fromkeys(m.keys for m in present))
+        if groups:
+            allowed &= self.outlet_mask(frozenset().union(*groups))
+        if not (groups or (filters and filters.outlets)):
+            allowed &= ~self._is_copy
+        return allowed
+
+    def features(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """The ranking features of every chunk for ``question`` (``bot.ranking.FEATURES``), and the cosines."""
+        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+        features = chunk_features(self._layout, self.index.lexical_scores(question), dense,
+                                  self.index.sentence_scores(question))
+        return features, dense
+
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
         if not len(self.index):
             return Retrieval([])
         mentions = self.matcher.find(question)
         missing = tuple(dict.fromkeys(m.name for m in mentions if not m.keys))
         present = [m for m in mentions if m.keys]
-        dates = find_dates(question)
-        lexical = self.index.lexical_scores(question)
-        allowed = self._filter_mask(filters or Filters())
-        groups = list(dict.fromkeys(m.keys for m in present))
-        if groups:
-            allowed &= self.outlet_mask(frozenset().union(*groups))
-        if not (groups or (filters and filters.outlets)):
-            # Copies give way to their originals, unless the question asks for the copying outlet itself.
-            allowed &= ~self._is_copy
+        allowed = self.candidates(question, filters)
         aspects = self._aspects(question, present, allowed)
-        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
-        steered = bool(present or dates or quoted_phrases(question))
-        weights = STEERED_WEIGHTS if steered else PLAIN_WEIGHTS
-        fused = weights[0] / (RRF_K + _ranks(lexical)) * (lexical > 0) + weights[1] / (RRF_K + _ranks(dense))
-        if SENTENCE_WEIGHT:
-            sentences = self.index.sentence_scores(question)
-            fused = fused + SENTENCE_WEIGHT / (RRF_K + _ranks(sentences)) * (sentences > 0)
+        features, dense = self.features(question)
+        fused = self.ranker.score(features)
+        dates = find_dates(question)
         if dates:
-            fused = fused + self._date_mask(dates) / (RRF_K + 1)
+            # A date the question names steers like an outlet does: a fixed bonus, as large as a top RRF term
+            # (fitted into the model it came out far weaker, and temporal questions lost their articles).
+            fused = fused + self._date_mask(dates) * DATE_BONUS
         rankings = [self._aspect_ranking(text, mask, fused) for text, mask in aspects]
         order = _slots(rankings, fused) if len(aspects) > 1 else _ranked(allowed, fused)
         chosen: list[int] = []

@@ -92,6 +92,11 @@ class Newsdesk:
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()
 
+    @property
+    def index_folder(self) -> Path:
+        """Where the lexical index and vectors of the collection are cached."""
+        return self.settings.data_dir / "index" / self.store.name
+
     def retriever(self) -> HybridRetriever:
         """The retriever over the current collection; rebuilt when the collection's chunks changed.
 
@@ -111,7 +116,7 @@ class Newsdesk:
                 self.store.chunk_ids())
             self._retriever_checked = time.monotonic()
         if stale or self._retriever is None:
-            index = load_or_build(self.store, self.settings.data_dir / "index" / self.store.name)
+            index = load_or_build(self.store, self.index_folder)
             self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
             self._retriever_count, self._retriever_checked = count, time.monotonic()
         return self._retriever

@@ -8,10 +8,12 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.query import DateSpec, OutletMatcher, find_dates, proper_names
-from bot.retrieve import MAX_PER_ARTICLE, Filters
+from bot.ranking import FEATURES, LinearRanker
+from bot.retrieve import MAX_PER_ARTICLE, Filters, HybridRetriever
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.articles import read_article_file
@@ -197,3 +199,13 @@ def test_a_passage_is_returned_at_most_once(sample_desk: Newsdesk, question: str
     ids = [p.chunk_id for p in passages]
     assert len(ids) == len(set(ids)), Counter(ids).most_common(2)
 
+
+def test_the_ranker_weights_decide_the_order(sample_desk: Newsdesk) -> None:
+    index = sample_desk.retriever().index
+    only_lead = np.array([1.0 if name == "lead" else 0.0 for name in FEATURES])
+    leads_first = HybridRetriever(index, sample_desk.registry, sample_desk.embeddings.embed,
+                                  ranker=LinearRanker(only_lead, 0.01))
+    passages = leads_first.retrieve("flood barrier", k=3).passages
+    assert [p.start for p in passages] == [0, 0, 0], "a model that only values the lead returns article openings"
+    shipped = sample_desk.retrieve("flood barrier", k=3)
+    assert any(p.start > 0 for p in shipped), "the fitted weights do not rank by position alone"

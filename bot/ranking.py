@@ -1,0 +1,149 @@
+"""Learned fusion of the retrieval signals: one score per chunk from a linear model over named features.
+
+Reciprocal rank fusion with hand-set weights throws away how *sure* each signal is (a cosine of 0.86 and one of
+0.41 can both be rank 1). Here every chunk gets a feature vector — the RRF terms of BM25, dense and best-sentence
+BM25, the same signals as scores (so a confident match counts for more), the best rank its article reaches,
+and where the chunk sits in its article (news puts the key facts first) — and a logistic model,
+fitted on the MultiHop-RAG dev split by ``make fit-ranker`` (``bench/fit_ranker.py``), weighs them.
+The fitted weights ship in ``bot/data/ranker.json`` with the command, data and date that produced them.
+
+Pure numpy: no I/O except loading the weights file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.types import Passage
+
+RRF_K = 60
+RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
+
+#: The model's inputs, in column order. ``ranker.json`` names them too; loading fails if the two disagree.
+FEATURES = (
+    "lexical_rrf",          # RRF_K / (RRF_K + BM25 rank), 0 when no query word occurs
+    "dense_rrf",            # the same for the cosine of the chunk vector
+    "sentence_rrf",         # the same for the BM25 score of the chunk's best sentence
+    "lead",                 # 1 / (1 + position of the chunk in its article)
+    "article_lexical_rrf",  # the best lexical_rrf among the chunks of the same article
+    "article_dense_rrf",    # the best dense_rrf among the chunks of the same article
+    "lexical_share",        # BM25 score / the best BM25 score for this question
+    "cosine",               # the cosine itself
+    "sentence_share",       # best-sentence BM25 / the best such score for this question
+    "first_chunk",          # 1 for the article's first chunk
+)
+
+
+class RankerFileError(ValueError):
+    """``ranker.json`` is missing, unreadable or fitted for other features."""
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    """Where each chunk sits: its position in its article (0 = first) and its article's number."""
+
+    position: np.ndarray
+    article: np.ndarray
+    n_articles: int
+
+    @classmethod
+    def of(cls, passages: list[Passage]) -> ChunkLayout:
+        numbers: dict[str, int] = {}
+        article = np.array([numbers.setdefault(p.article_id, len(numbers)) for p in passages], dtype=np.int64)
+        position = np.zeros(len(passages), dtype=np.float64)
+        by_article: dict[int, list[int]] = {}
+        for i, number in enumerate(article.tolist()):
+            by_article.setdefault(number, []).append(i)
+        for members in by_article.values():
+            for rank, i in enumerate(sorted(members, key=lambda i: passages[i].start)):
+                position[i] = rank
+        return cls(position, article, len(numbers))
+
+    def article_best(self, values: np.ndarray) -> np.ndarray:
+        """Per chunk, the largest value among the chunks of its article."""
+        best = np.full(self.n_articles, -np.inf)
+        np.maximum.at(best, self.article, values)
+        return best[self.article]
+
+
+def rrf(scores: np.ndarray) -> np.ndarray:
+    """RRF_K / (RRF_K + rank), rank 1 = best: 60/61 for the top chunk, 0.5 at rank 60 (an RRF term × RRF_K)."""
+    ranks = np.empty(len(scores), dtype=np.float64)
+    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
+    return RRF_K / (RRF_K + ranks)
+
+
+def chunk_features(layout: ChunkLayout, lexical: np.ndarray, dense: np.ndarray, sentences: np.ndarray) -> np.ndarray:
+    """One row of FEATURES per chunk, from the three raw signals of one question."""
+    lexical_rrf = rrf(lexical) * (lexical > 0)
+    dense_rrf = rrf(dense)
+    sentence_rrf = rrf(sentences) * (sentences > 0)
+    columns = {
+        "lexical_rrf": lexical_rrf,
+        "dense_rrf": dense_rrf,
+        "sentence_rrf": sentence_rrf,
+        "lead": 1.0 / (1.0 + layout.position),
+        "article_lexical_rrf": layout.article_best(lexical_rrf),
+        "article_dense_rrf": layout.article_best(dense_rrf),
+        "lexical_share": lexical / lexical.max() if len(lexical) and lexical.max() > 0 else lexical * 0.0,
+        "cosine": dense.astype(np.float64),
+        "sentence_share": sentences / sentences.max() if len(sentences) and sentences.max() > 0 else sentences * 0.0,
+        "first_chunk": (layout.position == 0).astype(np.float64),
+    }
+    return np.stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES], axis=1)
+
+
+@dataclass(frozen=True)
+class LinearRanker:
+    """score = scale × (features · weights). ``scale`` puts the score in the units of the RRF bonus that a
+    multi-part question adds per part (``bot/retrieve.py``), so the two stay in the measured balance."""
+
+    weights: np.ndarray
+    scale: float
+    about: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return self.scale * (features @ self.weights)
+
+    @classmethod
+    def load(cls, path: Path = RANKER_FILE) -> LinearRanker:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            names, weights = tuple(data["features"]), data["weights"]
+            scale = float(data["scale"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise RankerFileError(f"cannot read the ranker weights in {path}: {error}") from error
+        if names != FEATURES or len(weights) != len(FEATURES):
+            raise RankerFileError(f"{path} was fitted for features {list(names)}, the code computes {list(FEATURES)}:"
+                                  " refit with `make fit-ranker`")
+        about = {key: value for key, value in data.items() if key not in ("features", "weights", "scale")}
+        return cls(np.array(weights, dtype=np.float64), scale, about)
+
+    def save(self, path: Path) -> None:
+        record = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in self.weights],
+                  "scale": self.scale, **self.about}
+        path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def fit_logistic(features: np.ndarray, labels: np.ndarray, *, l2: float = 1e-3, steps: int = 3000,
+                 learning_rate: float = 0.5) -> np.ndarray:
+    """Weights of a class-balanced, L2-regularised logistic regression (batch gradient descent on standardised
+    columns, mapped back to raw units). The intercept is dropped: it does not change any ranking."""
+    mean, spread = features.mean(axis=0), features.std(axis=0) + 1e-9
+    design = np.hstack([(features - mean) / spread, np.ones((len(features), 1))])
+    positive = float(labels.mean())
+    if not 0.0 < positive < 1.0:
+        raise ValueError("fitting needs both relevant and irrelevant chunks")
+    # Relevant chunks are rare (about 2%): balance the two classes so the weights are not all intercept.
+    sample_weight = np.where(labels > 0, 0.5 / positive, 0.5 / (1.0 - positive))
+    weights = np.zeros(design.shape[1])
+    for _ in range(steps):
+        predicted = 1.0 / (1.0 + np.exp(-design @ weights))
+        gradient = design.T @ (sample_weight * (predicted - labels)) / len(labels) + l2 * weights
+        weights -= learning_rate * gradient
+    return weights[:-1] / spread
