@@ -54,6 +54,19 @@ def _checked(path: Path, expected: str) -> Path:
     return path
 
 
+#: Calls with at most this many texts are questions, embedded by the non-spinning session.
+QUERY_BATCH = 2
+
+
+def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    return options
+
+
 class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over the bundled MiniLM: unit-length 384-d vectors, cosine = dot product."""
 
@@ -63,13 +76,15 @@ class MiniLMEmbeddings(Embeddings):
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         # Pad each batch to its own longest text, not to 256: 4x faster on short chunks.
         self._tokenizer.enable_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(_checked(_model_path(), MODEL_SHA256)), options, providers=["CPUExecutionProvider"]
-        )
+        model = str(_checked(_model_path(), MODEL_SHA256))
+        self._session = ort.InferenceSession(model, _session_options(threads, spin=True),
+                                             providers=["CPUExecutionProvider"])
+        # Questions get a session whose idle threads do not spin: a spinning pool keeps the cores busy for a
+        # while after each call and slows the numpy scoring that follows a question's embedding (measured
+        # inside `ask`: 23 → 12 ms for the embedding, 47 → 29 ms in all); batches keep spinning, which
+        # embeds a corpus about 12% faster.
+        self._query_session = ort.InferenceSession(model, _session_options(threads, spin=False),
+                                                   providers=["CPUExecutionProvider"])
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], without truncation."""
@@ -95,7 +110,8 @@ class MiniLMEmbeddings(Embeddings):
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        hidden = self._session.run(
+        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
+        hidden = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
         weights = mask[:, :, None].astype(np.float32)

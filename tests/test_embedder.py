@@ -37,3 +37,13 @@ def test_tampered_tokenizer_is_rejected(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_word_piece_count_is_untruncated(embeddings: MiniLMEmbeddings) -> None:
     assert embeddings.count_word_pieces("word " * 400) == 402  # 400 words + [CLS] + [SEP]
+
+
+def test_a_question_alone_gets_the_vector_it_gets_in_a_batch(embeddings: MiniLMEmbeddings) -> None:
+    # Single questions go through a second ONNX session (threads that do not spin); it must be the same model.
+    texts = ["What did the mayor say about the flood barrier?", "Ferry crews strike over shifts",
+             "Seagrass meadows recover", "Battery plant water use"]
+    batch = embeddings.embed(texts)
+    alone = np.stack([embeddings.embed([text])[0] for text in texts])
+    assert np.allclose(alone, batch, atol=1e-5)
+    assert np.allclose(embeddings.embed_query(texts[0]), batch[0], atol=1e-5)
