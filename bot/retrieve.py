@@ -26,9 +26,17 @@ from bot.query import (
     proper_names,
     single_names,
 )
-from bot.ranking import RRF_K, ChunkLayout, LinearRanker, chunk_features
+from bot.ranking import (
+    RRF_K,
+    ChunkLayout,
+    LinearRanker,
+    chunk_features,
+    dense_features,
+    lexical_features,
+    position_features,
+)
 from ingest.outlets import OutletRegistry
-from ingest.search_index import SearchIndex, tokenize
+from ingest.search_index import SearchIndex, query_tokens
 from ingest.types import OutletRef, Passage
 
 #: An article with FOCUS_MIN of the FOCUS_WINDOW best passages is what the question is about (see ``_focus``).
@@ -39,7 +47,7 @@ DATE_BONUS = 1.0 / (RRF_K + 1)
 #: At most this many passages of one article in a result, so one long article cannot fill every slot.
 MAX_PER_ARTICLE = 5
 #: Multi-hop parts: split a question into clauses, and how much a clause's own words count in its slot.
-ASPECT_WEIGHT = 1.0
+PART_WEIGHT = 1.0
 MIN_CLAUSE_TERMS = 3
 _CLAUSE_SPLIT = re.compile(r"[,;:?]\s+|\s+(?:while|whereas|but|and also|as well as)\s+"
                            r"|\s+and\s+(?=(?:has|have|had|is|was|were|also|did|does|its|their|the|which|who|that)\b)")
@@ -76,6 +84,7 @@ class HybridRetriever:
         self._embed = embed
         self.ranker = ranker or LinearRanker.load()
         self._layout = ChunkLayout.of(index.passages)
+        self._position_score = self.ranker.partial(position_features(self._layout))
         self._outlet_key = [self._key(p.original) for p in index.passages]
         # A chunk answers to its original outlet and its publisher, by registry name and by the name its
         # source gave (a corpus may call theathletic.com "The New York Times").
@@ -170,26 +179,29 @@ class HybridRetriever:
             tuple[str, np.ndarray]]:
         """The parts of a multi-hop question, each with the chunks that may serve it.
 
-        With several outlet mentions, each mention's stretch of the question (up to the next mention) is a
-        part, restricted to that outlet; otherwise each clause is a part. One slot per part and round keeps
-        every part of a comparison or a chain of clues served (issue #5, multi-hop coverage).
+        Each clause is a part (any chunk allowed may serve it); with several outlet mentions, so is each
+        mention's stretch of the question (up to the next mention), restricted to that outlet. One slot per part
+        and round keeps every part of a comparison or a chain of clues served (issue #5, multi-hop coverage):
+        "Which company, reported by A for X and by B for Y, …" needs X and Y as much as A and B.
         """
+        parts = []
         if len(present) > 1:
             bounds = [0 if i == 0 else m.start for i, m in enumerate(present)] + [len(question)]
-            return [(question[bounds[i]:bounds[i + 1]], self.outlet_mask(m.keys) & allowed)
-                    for i, m in enumerate(present)]
-        clauses = [c for c in _CLAUSE_SPLIT.split(question) if len(tokenize([c])[0]) >= MIN_CLAUSE_TERMS]
-        return [(clause, allowed) for clause in clauses] if len(clauses) > 1 else []
+            parts = [(question[bounds[i]:bounds[i + 1]], self.outlet_mask(m.keys) & allowed)
+                     for i, m in enumerate(present)]
+        clauses = [c for c in _CLAUSE_SPLIT.split(question) if len(query_tokens(c)) >= MIN_CLAUSE_TERMS]
+        if len(clauses) > 1:
+            parts += [(clause, allowed) for clause in clauses]
+        return parts
 
-    def _aspect_ranking(self, text: str, mask: np.ndarray, fused: np.ndarray) -> np.ndarray:
-        """Chunks allowed for one part of the question, by the whole question's score plus the part's words.
-
-        (Embedding each part as well was measured and made multi-hop coverage worse: docs/evaluation.md.)
-        """
-        lexical = self.index.lexical_scores(text)
-        score = fused + ASPECT_WEIGHT / (RRF_K + _ranks(lexical)) * (lexical > 0)
-        candidates = np.flatnonzero(mask)
-        return candidates[np.argsort(-score[candidates], kind="stable")]
+    def _aspect_ranking(self, text: str, mask: np.ndarray, fused: np.ndarray, shared: np.ndarray,
+                        limit: int) -> np.ndarray:
+        """Chunks allowed for one part of the question: the whole question's score plus the same model's score
+        of the part's own words (BM25 and best sentence; ``shared`` is the question's dense and position score,
+        since embedding each part was measured and made multi-hop coverage worse: docs/retrieval-notes.md)."""
+        own = self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(text),
+                                                   self.index.sentence_scores(text)))
+        return _best_first(np.flatnonzero(mask), fused + PART_WEIGHT * (shared + own), limit)
 
     def _focus(self, order: list[int]) -> str | None:
         """The article a question is about, when its passages hold most of the top ranks: it may then fill
@@ -209,7 +221,7 @@ class HybridRetriever:
         inside = {word for name in names for word in name.split()}
         singles = [w for w in single_names(question, spans) if w not in inside]
         for name in names + singles:
-            words = [w for w in re.findall(r"[^\W_]+", re.sub(r"-[a-z]+\b", "", name)) if tokenize([w])[0]]
+            words = [w for w in re.findall(r"[^\W_]+", re.sub(r"-[a-z]+\b", "", name)) if query_tokens(w)]
             if words and not self.index.sentence_holds_all(words):
                 missing.append(name)
         return missing
@@ -241,15 +253,20 @@ class HybridRetriever:
         present = [m for m in mentions if m.keys]
         allowed = self.candidates(question, filters)
         aspects = self._aspects(question, present, allowed)
-        features, dense = self.features(question)
-        fused = self.ranker.score(features)
+        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+        shared = self._position_score + self.ranker.partial(dense_features(self._layout, dense))
+        fused = shared + self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(question),
+                                                              self.index.sentence_scores(question)))
         dates = find_dates(question)
         if dates:
             # A date the question names steers like an outlet does: a fixed bonus, as large as a top RRF term
             # (fitted into the model it came out far weaker, and temporal questions lost their articles).
             fused = fused + self._date_mask(dates) * DATE_BONUS
-        rankings = [self._aspect_ranking(text, mask, fused) for text, mask in aspects]
-        order = _slots(rankings, fused) if len(aspects) > 1 else _ranked(allowed, fused)
+        # Far more passages than k needs, even with many skipped for the per-article cap.
+        limit = max(400, 40 * k)
+        rankings = [self._aspect_ranking(text, mask, fused, shared, limit) for text, mask in aspects]
+        order = (_slots(rankings, fused, limit) if len(aspects) > 1
+                 else _best_first(np.flatnonzero(allowed), fused, limit).tolist())
         chosen: list[int] = []
         per_article: dict[str, int] = {}
         # Questions naming outlets are comparisons and chains across articles: no one article may take over.
@@ -266,27 +283,25 @@ class HybridRetriever:
         return Retrieval(passages, missing, tuple(self.unknown_names(question, mentions)))
 
 
-def _ranks(scores: np.ndarray) -> np.ndarray:
-    """1-based rank of every score, best first."""
-    ranks = np.empty(len(scores), dtype=np.float64)
-    ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(scores) + 1)
-    return ranks
+def _best_first(candidates: np.ndarray, score: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` best of ``candidates`` by ``score``, best first (ties in index order), without sorting
+    every chunk."""
+    if len(candidates) > limit:
+        candidates = np.sort(candidates[np.argpartition(-score[candidates], limit - 1)[:limit]])
+    return candidates[np.argsort(-score[candidates], kind="stable")]
 
 
-def _ranked(mask: np.ndarray, fused: np.ndarray) -> list[int]:
-    candidates = np.flatnonzero(mask)
-    return candidates[np.argsort(-fused[candidates], kind="stable")].tolist()
-
-
-def _slots(rankings: list[np.ndarray], fused: np.ndarray, limit: int = 400) -> list[int]:
-    """Round-robin over one ranking per part of the question; each round in order of score. Stops after
-    ``limit`` passages: far more than any k, even with some skipped for the per-article cap."""
+def _slots(rankings: list[np.ndarray], fused: np.ndarray, limit: int) -> list[int]:
+    """Round-robin over one ranking per part of the question; each round in order of score; the first
+    ``limit`` passages."""
     order: list[int] = []
     seen: set[int] = set()
-    for depth in range(min(max((len(r) for r in rankings), default=0), limit)):
+    for depth in range(max((len(r) for r in rankings), default=0)):
         # Two parts may rank the same passage at the same depth: it takes one place, not two.
         round_ = dict.fromkeys(r[depth] for r in rankings if depth < len(r) and r[depth] not in seen)
         for i in sorted(round_, key=lambda i: -fused[i]):
             seen.add(i)
             order.append(i)
+        if len(order) >= limit:
+            break
     return order

@@ -13,10 +13,13 @@ stale index is never used.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import re
 import shutil
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +27,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.tokenization import _infer_stopwords
 
 from ingest.sentences import sentence_spans
 from ingest.store import ChunkStore
@@ -53,6 +57,20 @@ def header(passage: Passage) -> str:
 def tokenize(texts: list[str]) -> list[list[str]]:
     stemmer = Stemmer.Stemmer(_STEMMER)
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+
+
+_WORDS = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s' own token pattern
+_STOPWORDS = frozenset(_infer_stopwords("en"))
+_THREAD = threading.local()  # a PyStemmer stemmer must not be shared between threads
+
+
+@functools.lru_cache(maxsize=4096)
+def query_tokens(text: str) -> tuple[str, ...]:
+    """``tokenize([text])[0]`` for one short text, about 20 times faster: a question is tokenized for every
+    part of it and every name in it, and bm25s.tokenize sets up a progress bar and a vocabulary each call."""
+    if not hasattr(_THREAD, "stemmer"):
+        _THREAD.stemmer = Stemmer.Stemmer(_STEMMER)
+    return tuple(_THREAD.stemmer.stemWords([w for w in _WORDS(text.lower()) if w not in _STOPWORDS]))
 
 
 @dataclass
@@ -95,7 +113,7 @@ class SearchIndex:
 
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros when nothing matches)."""
-        tokens = tokenize([query])[0]
+        tokens = query_tokens(query)
         if not self.passages or not tokens:
             return np.zeros(len(self.passages), dtype=np.float32)
         known = [t for t in tokens if t in self.bm25.vocab_dict]
@@ -104,7 +122,7 @@ class SearchIndex:
     def sentence_scores(self, query: str) -> np.ndarray:
         """Per chunk, the BM25 score of its best-matching sentence for ``query``."""
         best = np.zeros(len(self.passages), dtype=np.float32)
-        tokens = [t for t in tokenize([query])[0] if t in self.sentence_bm25.vocab_dict] if len(self.passages) else []
+        tokens = [t for t in query_tokens(query) if t in self.sentence_bm25.vocab_dict] if len(self.passages) else []
         if tokens:
             np.maximum.at(best, self.sentence_chunk, self.sentence_bm25.get_scores(tokens))
         return best
@@ -113,7 +131,7 @@ class SearchIndex:
         """Whether some sentence contains every one of ``words`` (after stemming)."""
         together = np.ones(len(self.sentence_chunk), dtype=bool)
         for word in words:
-            tokens = [t for t in tokenize([word])[0] if t in self.sentence_bm25.vocab_dict]
+            tokens = [t for t in query_tokens(word) if t in self.sentence_bm25.vocab_dict]
             if not tokens:
                 return False
             together &= self.sentence_bm25.get_scores(tokens) > 0

@@ -9,7 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.ranking import FEATURES, RRF_K, ChunkLayout, LinearRanker, RankerFileError, chunk_features, fit_logistic, rrf
+from bot.ranking import (
+    FEATURES,
+    RRF_K,
+    ChunkLayout,
+    LinearRanker,
+    RankerFileError,
+    chunk_features,
+    dense_features,
+    fit_logistic,
+    lexical_features,
+    position_features,
+    rrf,
+)
 from ingest.types import Passage
 
 
@@ -96,3 +108,13 @@ def test_saved_weights_load_back(tmp_path: Path) -> None:
     assert again.weights.tolist() == pytest.approx(ranker.weights.tolist()) and again.about == ranker.about
     features = np.ones((2, len(FEATURES)))
     assert again.score(features).tolist() == pytest.approx([0.01 * sum(ranker.weights)] * 2)
+
+
+def test_scoring_by_parts_equals_scoring_the_whole_feature_matrix() -> None:
+    # Retrieval scores the position, dense and lexical features apart; fitting sees them as one matrix.
+    layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0), _passage("c", 0)])
+    lexical, dense, sentences = np.array([2.0, 4.0, 0.0, 1.0]), np.array([0.5, 0.1, 0.9, 0.3]), np.zeros(4)
+    ranker = LinearRanker(np.linspace(-1.0, 2.0, len(FEATURES)), 0.01)
+    by_parts = (ranker.partial(position_features(layout)) + ranker.partial(dense_features(layout, dense))
+                + ranker.partial(lexical_features(layout, lexical, sentences)))
+    assert by_parts.tolist() == pytest.approx(ranker.score(chunk_features(layout, lexical, dense, sentences)).tolist())
