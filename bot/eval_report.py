@@ -89,6 +89,7 @@ def render_markdown(run: EvalRun) -> str:
                               "**header included**"),
         ("embedding model / tokenizer", f"{s['embedding_model']} / {s['tokenizer']}"),
         ("chunking", f"{s['chunk_tokens']} tokens, overlap {s['chunk_overlap']}"),
+        ("ranker", s.get("ranker", "–")),
         ("answerer", f"extractive; min_relevance {s['min_relevance']}, max_quotes {s['max_quotes']}"),
         ("eval collection", f"`{s['eval_data_dir']}` ({s['articles']} articles; this run: {collection})"),
         ("newsdesk", s["newsdesk"]),
