@@ -118,3 +118,8 @@ def test_scoring_by_parts_equals_scoring_the_whole_feature_matrix() -> None:
     by_parts = (ranker.partial(position_features(layout)) + ranker.partial(dense_features(layout, dense))
                 + ranker.partial(lexical_features(layout, lexical, sentences)))
     assert by_parts.tolist() == pytest.approx(ranker.score(chunk_features(layout, lexical, dense, sentences)).tolist())
+
+
+def test_an_empty_collection_has_an_empty_layout() -> None:
+    layout = ChunkLayout.of([])
+    assert layout.n_articles == 0 and chunk_features(layout, *(np.zeros(0),) * 3).shape == (0, len(FEATURES))
