@@ -229,7 +229,9 @@ class HybridRetriever:
     def candidates(self, question: str, filters: Filters | None = None) -> np.ndarray:
         """Which chunks may answer: the user's filters, the outlets the question names, and no syndicated copy
         unless an outlet is asked for (copies give way to their originals)."""
-        present = [m for m in self.matcher.find(question) if m.keys]
+        return self._allowed([m for m in self.matcher.find(question) if m.keys], filters)
+
+    def _allowed(self, present: list[OutletMention], filters: Filters | None) -> np.ndarray:
         allowed = self._filter_mask(filters or Filters())
         groups = list(dict.fromkeys(m.keys for m in present))
         if groups:
@@ -251,7 +253,7 @@ class HybridRetriever:
         mentions = self.matcher.find(question)
         missing = tuple(dict.fromkeys(m.name for m in mentions if not m.keys))
         present = [m for m in mentions if m.keys]
-        allowed = self.candidates(question, filters)
+        allowed = self._allowed(present, filters)
         aspects = self._aspects(question, present, allowed)
         dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
         shared = self._position_score + self.ranker.partial(dense_features(self._layout, dense))
