@@ -271,8 +271,9 @@ class HybridRetriever:
                  else _best_first(np.flatnonzero(allowed), fused, limit).tolist())
         chosen: list[int] = []
         per_article: dict[str, int] = {}
-        # Questions naming outlets are comparisons and chains across articles: no one article may take over.
-        focus = None if present else self._focus(order)
+        # Questions naming two outlets, or one twice, are comparisons and chains across articles: no one article
+        # may take over. One named once ("in The Verge's review of …") may be about one article.
+        focus = None if len(present) > 1 else self._focus(order)
         for i in order:
             article = self._article_ids[i]
             if per_article.get(article, 0) >= (k if article == focus else MAX_PER_ARTICLE):

@@ -166,8 +166,14 @@ def test_a_question_about_one_article_may_take_every_slot(tmp_path: Path, embedd
     passages = desk.retrieve("Dolores Kettering ferry deckhands strike shifts Quayside terminal", k=10)
     counts = Counter(p.article_id for p in passages)
     assert max(counts.values()) > MAX_PER_ARTICLE, counts
+    one_outlet = desk.retrieve("In The Harbour Gazette's report, what did Dolores Kettering say about ferry "
+                               "deckhands' strike shifts at the Quayside terminal?", k=10)
+    assert max(Counter(p.article_id for p in one_outlet).values()) > MAX_PER_ARTICLE, "one outlet, one article"
     named = desk.retrieve("What did The Harbour Gazette say about the ferry strike and the barrier levy?", k=10)
-    assert max(Counter(p.article_id for p in named).values()) <= MAX_PER_ARTICLE, "named outlets: no take-over"
+    assert max(Counter(p.article_id for p in named).values()) <= MAX_PER_ARTICLE, "two topics: no take-over"
+    two = desk.retrieve("Did The Harbour Gazette and Northwind Public Radio report the ferry strike shifts the "
+                        "same way?", k=10)
+    assert max(Counter(p.article_id for p in two).values()) <= MAX_PER_ARTICLE, "two outlets: no take-over"
 
 
 @pytest.mark.parametrize("question", ["What happened on February 30, 2024?", "Any news from 2023-02-29?",
