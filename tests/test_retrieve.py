@@ -215,3 +215,14 @@ def test_the_ranker_weights_decide_the_order(sample_desk: Newsdesk) -> None:
     assert [p.start for p in passages] == [0, 0, 0], "a model that only values the lead returns article openings"
     shipped = sample_desk.retrieve("flood barrier", k=3)
     assert any(p.start > 0 for p in shipped), "the fitted weights do not rank by position alone"
+
+
+def test_each_round_of_slots_is_ordered_by_how_well_each_passage_serves_its_part() -> None:
+    from bot.retrieve import _slots
+
+    part_a = (np.array([0, 1]), np.array([0.1, 0.9, 0.5]))  # ranks passage 0, then 1
+    part_b = (np.array([2, 1]), np.array([0.0, 0.2, 0.7]))  # ranks passage 2, then 1
+    # Round 1: passage 2 (0.7 for part b) before passage 0 (0.1 for part a). Round 2: both parts offer passage 1;
+    # it takes one place. The limit cuts the order short.
+    assert _slots([part_a, part_b], limit=10) == [2, 0, 1]
+    assert _slots([part_a, part_b], limit=2) == [2, 0]
