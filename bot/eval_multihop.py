@@ -28,7 +28,6 @@ from bot.eval_metrics import (
     set_recall,
 )
 from bot.eval_metrics import upstream_header as header
-from bot.ranking import LinearRanker
 from bot.service import TOKENIZER_NAME, Newsdesk
 from ingest.articles import ArticleParseError
 from ingest.chunking import chunk_article
@@ -283,13 +282,6 @@ def evaluate_query(desk: Newsdesk, corpus: Corpus, query: EvalQuery) -> QueryOut
                         tuple(normalise(f) for f in query.facts))
 
 
-def ranker_description(ranker: LinearRanker) -> str:
-    """Which fitted weights ranked the passages (``bot/data/ranker.json``)."""
-    about = ranker.about
-    return (f"linear fusion of {len(ranker.weights)} features, fitted on {about.get('fitted_on', '?')} "
-            f"({about.get('queries', '?')} queries, {about.get('fitted_at', '?')}, `{about.get('command', '?')}`)")
-
-
 def run_eval(
     desk: Newsdesk,
     corpus_path: Path,
@@ -329,7 +321,7 @@ def run_eval(
             "k": K, "scored_text": "upstream metadata header (title, published_at, source) + chunk text",
             "header_included": True, "embedding_model": MODEL_NAME, "tokenizer": TOKENIZER_NAME,
             "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
-            "ranker": ranker_description(eval_desk.retriever().ranker),
+            "ranker": eval_desk.retriever().ranker.describe(),
             "min_relevance": settings.min_relevance, "max_quotes": settings.max_quotes,
             "eval_data_dir": str(settings.data_dir), "corpus": str(corpus_path), "queries": str(queries_path),
             "queries_sha256": queries_sha256, "limit": limit,

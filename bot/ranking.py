@@ -12,6 +12,7 @@ Pure numpy: no I/O except loading the weights file.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,17 @@ class LinearRanker:
             total += self.weights[FEATURES.index(name)] * values
         return self.scale * total
 
+    def describe(self) -> str:
+        """Which fitted weights these are, for reports."""
+        about = self.about
+        return (f"linear fusion of {len(self.weights)} features, fitted on {about.get('fitted_on', '?')} "
+                f"({about.get('queries', '?')} queries, {about.get('fitted_at', '?')}, `{about.get('command', '?')}`)")
+
+    @classmethod
+    def shipped(cls) -> LinearRanker:
+        """The weights in ``bot/data/ranker.json``, read once per process (every retriever rebuild uses them)."""
+        return _shipped_ranker()
+
     @classmethod
     def load(cls, path: Path = RANKER_FILE) -> LinearRanker:
         try:
@@ -172,6 +184,11 @@ class LinearRanker:
         record = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in self.weights],
                   "scale": self.scale, **self.about}
         path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+@functools.cache
+def _shipped_ranker() -> LinearRanker:
+    return LinearRanker.load(RANKER_FILE)
 
 
 def fit_logistic(features: np.ndarray, labels: np.ndarray, *, l2: float = 1e-3, steps: int = 3000,

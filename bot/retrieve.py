@@ -83,7 +83,7 @@ class HybridRetriever:
         self.index = index
         self.registry = registry
         self._embed = embed
-        self.ranker = ranker or LinearRanker.load()
+        self.ranker = ranker or LinearRanker.shipped()
         self._layout = ChunkLayout.of(index.passages)
         self._position_score = self.ranker.partial(position_features(self._layout))
         self._outlet_key = [self._key(p.original) for p in index.passages]
@@ -243,9 +243,13 @@ class HybridRetriever:
             allowed &= ~self._is_copy
         return allowed
 
+    def _cosines(self, question: str) -> np.ndarray:
+        return self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+
     def features(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """The ranking features of every chunk for ``question`` (``bot.ranking.FEATURES``), and the cosines."""
-        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+        """The ranking features of every chunk for ``question`` (``bot.ranking.FEATURES``), and the cosines.
+        ``retrieve`` scores the same features group by group (tests/test_ranking.py checks they agree)."""
+        dense = self._cosines(question)
         features = chunk_features(self._layout, self.index.lexical_scores(question), dense,
                                   self.index.sentence_scores(question))
         return features, dense
@@ -258,7 +262,7 @@ class HybridRetriever:
         present = [m for m in mentions if m.keys]
         allowed = self._allowed(present, filters)
         aspects = self._aspects(question, present, allowed)
-        dense = self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
+        dense = self._cosines(question)
         shared = self._position_score + self.ranker.partial(dense_features(self._layout, dense))
         fused = shared + self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(question),
                                                               self.index.sentence_scores(question)))

@@ -7,6 +7,7 @@ Recipe and measurements: shared/notes/offline-stack.md.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 from pathlib import Path
@@ -76,15 +77,19 @@ class MiniLMEmbeddings(Embeddings):
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         # Pad each batch to its own longest text, not to 256: 4x faster on short chunks.
         self._tokenizer.enable_padding()
-        model = str(_checked(_model_path(), MODEL_SHA256))
-        self._session = ort.InferenceSession(model, _session_options(threads, spin=True),
+        self._model = str(_checked(_model_path(), MODEL_SHA256))
+        self._threads = threads
+        self._session = ort.InferenceSession(self._model, _session_options(threads, spin=True),
                                              providers=["CPUExecutionProvider"])
-        # Questions get a session whose idle threads do not spin: a spinning pool keeps the cores busy for a
-        # while after each call and slows the numpy scoring that follows a question's embedding (measured
-        # inside `ask`: 23 → 12 ms for the embedding, 47 → 29 ms in all); batches keep spinning, which
-        # embeds a corpus about 12% faster.
-        self._query_session = ort.InferenceSession(model, _session_options(threads, spin=False),
-                                                   providers=["CPUExecutionProvider"])
+
+    @functools.cached_property
+    def _query_session(self) -> ort.InferenceSession:
+        """The session for questions, made on the first question (an ingest never needs it): its idle threads
+        do not spin. A spinning pool keeps the cores busy for a while after each call and slows the numpy
+        scoring that follows a question's embedding (measured inside `ask`: 23 → 12 ms for the embedding,
+        47 → 29 ms in all); batches keep spinning, which embeds a corpus about 12% faster."""
+        return ort.InferenceSession(self._model, _session_options(self._threads, spin=False),
+                                    providers=["CPUExecutionProvider"])
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], without truncation."""
