@@ -20,6 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.errors import NewsdeskError  # noqa: E402
 from bot.eval_metrics import normalise  # noqa: E402
 from bot.eval_multihop import (  # noqa: E402
     load_corpus,
@@ -86,4 +87,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except NewsdeskError as error:  # a missing corpus or queries file: one line, not a traceback
+        sys.exit(f"fit-ranker: {error}")
