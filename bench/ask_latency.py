@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
-from bot.answer import answer  # noqa: E402
-from bot.eval_multihop import EVAL_DIR  # noqa: E402
-from bot.retrieve import HybridRetriever  # noqa: E402
+from bot.answering.extractive import answer  # noqa: E402
+from bot.evaluation.multihop import EVAL_DIR  # noqa: E402
+from bot.retrieval.retriever import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from ingest.search_index import SearchIndex, header, tokenize  # noqa: E402

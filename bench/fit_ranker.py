@@ -1,7 +1,8 @@
 """Fit the retrieval ranker's weights (bot/data/ranker.json) on the MultiHop-RAG dev split.
 
 For every dev query with evidence, the chunks the retriever may return (named outlets applied) that rank in
-the top CANDIDATES of any of the three signals, plus the evidence chunks, become rows of ``bot.ranking.FEATURES``;
+the top CANDIDATES of any of the three signals, plus the evidence chunks, become rows of
+``bot.retrieval.ranking.FEATURES``;
 a chunk is relevant when it holds a gold fact (the benchmark's own substring rule). A class-balanced logistic
 regression weighs the features. Only the dev split is used: the held-out split and the free-form sets check it.
 
@@ -21,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.errors import NewsdeskError  # noqa: E402
-from bot.eval_metrics import normalise  # noqa: E402
-from bot.eval_multihop import (  # noqa: E402
+from bot.evaluation.metrics import normalise  # noqa: E402
+from bot.evaluation.multihop import (  # noqa: E402
     load_corpus,
     load_queries,
     open_eval_desk,
@@ -30,8 +31,8 @@ from bot.eval_multihop import (  # noqa: E402
     sha256_of,
     sync_collection,
 )
-from bot.ranking import FEATURES, RANKER_FILE, LinearRanker, fit_logistic  # noqa: E402
-from bot.retrieve import HybridRetriever  # noqa: E402
+from bot.retrieval.ranking import FEATURES, RANKER_FILE, LinearRanker, fit_logistic  # noqa: E402
+from bot.retrieval.retriever import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from ingest.search_index import load_or_build  # noqa: E402

@@ -30,7 +30,7 @@ from telegram.ext import AIORateLimiter  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
-from bot.telegram_bot import ALLOWED_UPDATES, RETRIES_AFTER_429, build_application  # noqa: E402
+from bot.telegram.app import ALLOWED_UPDATES, RETRIES_AFTER_429, build_application  # noqa: E402
 from tests.fake_bot_api import TOKEN, FakeBotApiServer, FakeTelegram  # noqa: E402
 
 QUESTIONS = (

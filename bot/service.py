@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
 
-from bot.answer import answer
+from bot.answering.extractive import answer
 from bot.errors import NoArticlesIngested, StoreError
-from bot.retrieve import Filters, HybridRetriever, Retrieval
+from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
 from bot.types import Answer
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings

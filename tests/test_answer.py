@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import CANNOT_ANSWER, answer
-from bot.render import render_answer
+from bot.answering.extractive import CANNOT_ANSWER, answer
+from bot.cli.render import render_answer
 from ingest.outlets import OutletRegistry
 from ingest.types import OutletRef, Passage
 

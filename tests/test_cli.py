@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.answer import CANNOT_ANSWER
-from bot.cli import cli
+from bot.answering.extractive import CANNOT_ANSWER
+from bot.cli.app import cli
 from ingest.articles import read_article_file
 from tests.conftest import SAMPLES
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
-from bot.eval_multihop import EvalDataError, load_corpus, load_queries
+from bot.cli.app import cli
+from bot.evaluation.multihop import EvalDataError, load_corpus, load_queries
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data"

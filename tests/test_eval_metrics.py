@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bot.eval_metrics import (
+from bot.evaluation.metrics import (
     QueryOutcome,
     RetrievalScore,
     Stat,

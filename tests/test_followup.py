@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.followup import KeywordRewriter, QuestionRewriter, is_follow_up
+from bot.answering.followup import KeywordRewriter, QuestionRewriter, is_follow_up
 
 LAVROV = "What did Lavrov say about Kiev?"
 MAYOR = "What did the mayor say about the cost of the flood barrier?"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import cli
+from bot.cli.app import cli
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.articles import read_article_file

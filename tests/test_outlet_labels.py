@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.answer import answer
-from bot.cli import cli
-from bot.labels import describe, outlet_label
-from bot.outlet_card import card_lines
-from bot.render import render_answer
+from bot.answering.extractive import answer
+from bot.answering.labels import describe, outlet_label
+from bot.answering.outlet_card import card_lines
+from bot.cli.app import cli
+from bot.cli.render import render_answer
 from ingest.outlets import LOCAL_REGISTRY_DIR, ImportedOutlet, OutletRegistry, merge_imported
 from ingest.types import OutletFact, OutletRef, Passage
 from tests.local_http import LocalHTTPServer

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.ranking import (
+from bot.retrieval.ranking import (
     FEATURES,
     RRF_K,
     ChunkLayout,

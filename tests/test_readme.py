@@ -8,7 +8,7 @@ import shlex
 import click
 import pytest
 
-from bot.cli import cli
+from bot.cli.app import cli
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

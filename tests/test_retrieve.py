@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.query import DateSpec, OutletMatcher, find_dates, proper_names
-from bot.ranking import FEATURES, LinearRanker
-from bot.retrieve import MAX_PER_ARTICLE, Filters, HybridRetriever
+from bot.retrieval.query import DateSpec, OutletMatcher, find_dates, proper_names
+from bot.retrieval.ranking import FEATURES, LinearRanker
+from bot.retrieval.retriever import MAX_PER_ARTICLE, Filters, HybridRetriever
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.articles import read_article_file
@@ -218,7 +218,7 @@ def test_the_ranker_weights_decide_the_order(sample_desk: Newsdesk) -> None:
 
 
 def test_each_round_of_slots_is_ordered_by_how_well_each_passage_serves_its_part() -> None:
-    from bot.retrieve import _slots
+    from bot.retrieval.retriever import _slots
 
     part_a = (np.array([0, 1]), np.array([0.1, 0.9, 0.5]))  # ranks passage 0, then 1
     part_b = (np.array([2, 1]), np.array([0.0, 0.2, 0.7]))  # ranks passage 2, then 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.telegram_access import REDACTED, AccessPolicy, QuestionRateLimit, RefusalMemory, TokenRedactor
+from bot.telegram.access import REDACTED, AccessPolicy, QuestionRateLimit, RefusalMemory, TokenRedactor
 
 TOKEN = "987654:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

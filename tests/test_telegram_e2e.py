@@ -22,12 +22,12 @@ import pytest
 from click.testing import CliRunner
 from telegram.ext import Application
 
-from bot.cli import cli
+from bot.cli.app import cli
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram_access import REDACTED
-from bot.telegram_bot import ALLOWED_UPDATES, build_application
-from bot.telegram_render import APOLOGY
+from bot.telegram.access import REDACTED
+from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.render import APOLOGY
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import ROOT, SAMPLES
 from tests.fake_bot_api import TOKEN, FakeBotApiServer

@@ -18,9 +18,9 @@ from telegram.ext import Application
 
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram_bot import CHAT_STATE, MissingTelegramToken, build_application
-from bot.telegram_chat import ButtonPress, PassageView
-from bot.telegram_render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY
+from bot.telegram.app import CHAT_STATE, MissingTelegramToken, build_application
+from bot.telegram.chat import ButtonPress, PassageView
+from bot.telegram.render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES, SEED
 from tests.fake_bot_api import BOT, TOKEN, FakeTelegram, StubRequest
@@ -277,10 +277,10 @@ async def test_a_failing_update_gets_an_apology_and_a_logged_traceback(
     chat: Chat, caplog: pytest.LogCaptureFixture
 ) -> None:
     chat.fake.fail_next("sendChatAction", 400, "Bad Request: chat not found")
-    with caplog.at_level(logging.ERROR, logger="bot.telegram_bot"):
+    with caplog.at_level(logging.ERROR, logger="bot.telegram.app"):
         [apology] = await chat.say(MAYOR)
     assert apology["text"] == APOLOGY
-    [record] = [r for r in caplog.records if r.name == "bot.telegram_bot"]
+    [record] = [r for r in caplog.records if r.name == "bot.telegram.app"]
     assert record.exc_info and "Chat not found" in str(record.exc_info[1])
 
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from bot.telegram_chat import MORE, PASSAGE, AnsweredQuestion, ButtonPress, ChatState, PassageView, passage_view
-from bot.telegram_html import MAX_TEXT_LENGTH, Span, bold, link, plain, render_messages, split_spans, to_html, utf16_len
-from bot.telegram_render import (
+from bot.telegram.chat import MORE, PASSAGE, AnsweredQuestion, ButtonPress, ChatState, PassageView, passage_view
+from bot.telegram.html import MAX_TEXT_LENGTH, Span, bold, link, plain, render_messages, split_spans, to_html, utf16_len
+from bot.telegram.render import (
     NOT_IN_REGISTRY,
     SOURCES_SHOWN,
     about_reply,

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli_common import desk_of, print_json
+from bot.cli.common import desk_of, print_json
 from ingest.loaders import FORMATS, expand_sources
 from ingest.types import IngestReport
 

@@ -1,6 +1,6 @@
 """The Telegram adapter: a python-telegram-bot ``Application`` whose handlers call ``bot.service.Newsdesk``.
 
-Handlers parse the update, call the service off the event loop and send what ``bot.telegram_render`` renders.
+Handlers parse the update, call the service off the event loop and send what ``bot.telegram.render`` renders.
 Embedding and retrieval run in a worker thread (``asyncio.to_thread``) and updates are processed concurrently,
 so one slow question never holds up another chat; a per-chat lock keeps each chat's answers in order.
 Requests go through PTB's ``AIORateLimiter``, which keeps to Telegram's flood limits and retries after a 429.
@@ -44,13 +44,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.answering.followup import KeywordRewriter, QuestionRewriter
 from bot.errors import NewsdeskError
-from bot.followup import KeywordRewriter, QuestionRewriter
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram_access import AccessPolicy, QuestionRateLimit, RefusalMemory, protect_token
-from bot.telegram_chat import AnsweredQuestion, ButtonPress, ChatState, passage_view
-from bot.telegram_render import (
+from bot.telegram.access import AccessPolicy, QuestionRateLimit, RefusalMemory, protect_token
+from bot.telegram.chat import AnsweredQuestion, ButtonPress, ChatState, passage_view
+from bot.telegram.render import (
     APOLOGY,
     ASK_USAGE,
     EXPIRED,

@@ -25,7 +25,7 @@ from ingest.types import Passage
 RRF_K = 60
 #: Chunks ranked exactly per signal; the rest share the next rank (see ``rrf``).
 RANK_DEPTH = 1000
-RANKER_FILE = Path(__file__).parent / "data" / "ranker.json"
+RANKER_FILE = Path(__file__).parents[1] / "data" / "ranker.json"
 
 #: The model's inputs, in column order. ``ranker.json`` names them too; loading fails if the two disagree.
 FEATURES = (
@@ -138,7 +138,7 @@ def chunk_features(layout: ChunkLayout, lexical: np.ndarray, dense: np.ndarray, 
 @dataclass(frozen=True)
 class LinearRanker:
     """score = scale × (features · weights). ``scale`` puts the score in the units of the RRF bonus that a
-    multi-part question adds per part (``bot/retrieve.py``), so the two stay in the measured balance."""
+    multi-part question adds per part (``bot/retrieval/retriever.py``), so the two stay in the measured balance."""
 
     weights: np.ndarray
     scale: float

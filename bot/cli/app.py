@@ -15,16 +15,15 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from bot.cli_common import desk_of, print_json
-from bot.cli_eval import eval_group
-from bot.cli_ingest import ingest, remove
-from bot.cli_outlets import outlets
-from bot.cli_telegram import telegram
+from bot.answering.labels import describe, outlet_label
+from bot.cli.common import desk_of, print_json
+from bot.cli.eval_commands import eval_group
+from bot.cli.ingest_commands import ingest, remove
+from bot.cli.outlet_commands import outlets
+from bot.cli.render import render_answer
+from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
-from bot.labels import describe, outlet_label
-from bot.render import render_answer
-from bot.retrieve import Filters
-from bot.service import Newsdesk
+from bot.service import Filters, Newsdesk
 from bot.settings import BotSettings
 from ingest.outlets import KIND_PHRASES
 

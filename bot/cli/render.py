@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.labels import describe
+from bot.answering.labels import describe
 from bot.types import Answer, Citation
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import click
 
-from bot.cli_common import desk_of, print_json
+from bot.answering.labels import describe, outlet_label
+from bot.answering.outlet_card import card_json, card_lines
+from bot.cli.common import desk_of, print_json
 from bot.errors import NewsdeskError
-from bot.labels import describe, outlet_label
-from bot.outlet_card import card_json, card_lines
 from ingest.articles import ArticleParseError
 from ingest.fetch import Fetcher
 from ingest.importers import FORMATS, DatasetError, import_dataset

@@ -1,6 +1,6 @@
 """Hybrid retrieval for news questions: BM25, best-sentence BM25 and dense scores fused per chunk by a learned
-linear model (``bot/ranking.py``), steered by what the question says (outlets, dates, names), with one slot per
-named outlet or clause for multi-hop questions.
+linear model (``bot/retrieval/ranking.py``), steered by what the question says (outlets, dates, names), with one
+slot per named outlet or clause for multi-hop questions.
 
 How much each signal is trusted is decided per question by the scores themselves: the model weighs a signal's
 rank *and* its strength (a cosine near 0.9, a BM25 score near the question's best), so a paraphrase that the
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.query import (
+from bot.retrieval.query import (
     DateSpec,
     OutletMatcher,
     OutletMention,
@@ -26,7 +26,7 @@ from bot.query import (
     proper_names,
     single_names,
 )
-from bot.ranking import (
+from bot.retrieval.ranking import (
     RRF_K,
     ChunkLayout,
     LinearRanker,
@@ -247,7 +247,7 @@ class HybridRetriever:
         return self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
 
     def features(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """The ranking features of every chunk for ``question`` (``bot.ranking.FEATURES``), and the cosines.
+        """The ranking features of every chunk for ``question`` (``bot.retrieval.ranking.FEATURES``), and the cosines.
         ``retrieve`` scores the same features group by group (tests/test_ranking.py checks they agree)."""
         dense = self._cosines(question)
         features = chunk_features(self._layout, self.index.lexical_scores(question), dense,

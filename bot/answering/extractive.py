@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.labels import corroboration, outlet_label, republisher
-from bot.text import content_terms, sentence_spans
+from bot.answering.labels import corroboration, outlet_label, republisher
+from bot.answering.text import content_terms, sentence_spans
 from bot.types import Answer, Citation
 from ingest.outlets import OutletRegistry
 from ingest.types import Passage

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import click
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.cli_common import desk_of
-from bot.telegram_bot import ALLOWED_UPDATES, build_application
+from bot.cli.common import desk_of
+from bot.telegram.app import ALLOWED_UPDATES, build_application
 
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret. SEE: https://core.telegram.org/bots/api#setwebhook
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")

@@ -1,7 +1,7 @@
 """What the Telegram bot says: answers, passages, source lists and outlet cards as Telegram-HTML ``Reply`` values.
 
 Pure: values in, ``Reply`` out, no PTB and no I/O. Every piece of article, outlet or model text goes through a
-``Span`` and is escaped by ``bot.telegram_html``; nothing here writes a tag by hand.
+``Span`` and is escaped by ``bot.telegram.html``; nothing here writes a tag by hand.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.labels import UNKNOWN_KIND, describe, outlet_label
-from bot.outlet_card import card_lines
-from bot.telegram_chat import MORE, PASSAGE, AnsweredQuestion, ButtonPress, PassageView
-from bot.telegram_html import Span, bold, code, italic, link, plain, render_messages
+from bot.answering.labels import UNKNOWN_KIND, describe, outlet_label
+from bot.answering.outlet_card import card_lines
+from bot.telegram.chat import MORE, PASSAGE, AnsweredQuestion, ButtonPress, PassageView
+from bot.telegram.html import Span, bold, code, italic, link, plain, render_messages
 from bot.types import Citation, OutletLabel
 from ingest.outlets import KIND_PHRASES, OutletRegistry
 from ingest.types import ArticleRecord, Outlet
@@ -186,7 +186,7 @@ def sources_reply(records: Sequence[ArticleRecord], registry: OutletRegistry) ->
 
 
 def outlet_reply(query: str, outlet: Outlet | None, registry_size: int) -> Reply:
-    """The outlet's label card (``bot.outlet_card``): kind, country, owner and every claim with its source and date."""
+    """The outlet's label card (``bot.answering.outlet_card``): kind, country, owner, each claim's source and date."""
     if outlet is None:
         return Reply.of([plain("No outlet matching "), bold(query), plain(f" among the {registry_size} outlets in "
                          "the registry. Try its name or its domain, e.g. /outlet rt.com")])

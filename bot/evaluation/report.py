@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.eval_metrics import LABELS, METRICS, Stat, format_stat
-from bot.eval_multihop import UPSTREAM_CORPUS_SHA256, UPSTREAM_TYPES, EvalRun
+from bot.evaluation.metrics import LABELS, METRICS, Stat, format_stat
+from bot.evaluation.multihop import UPSTREAM_CORPUS_SHA256, UPSTREAM_TYPES, EvalRun
 
 
 def _values(stats: Mapping[str, Stat]) -> dict[str, float | None]:

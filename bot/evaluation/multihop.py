@@ -2,7 +2,7 @@
 
 The corpus goes into its own on-disk collection (``<data_dir>/eval-multihop``), reused between runs and kept
 equal to the corpus. The bot is used only through ``Newsdesk.retrieve`` and ``Newsdesk.ask``; the chunking is
-reproduced with ``ingest.chunking.chunk_article`` for the fact-coverage ceiling. Metrics: ``bot.eval_metrics``.
+reproduced with ``ingest.chunking.chunk_article`` for the fact-coverage ceiling. Metrics: ``bot.evaluation.metrics``.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import NewsdeskError
-from bot.eval_metrics import (
+from bot.evaluation.metrics import (
     K,
     QueryOutcome,
     Stat,
@@ -27,7 +27,7 @@ from bot.eval_metrics import (
     score_ranking,
     set_recall,
 )
-from bot.eval_metrics import upstream_header as header
+from bot.evaluation.metrics import upstream_header as header
 from bot.service import TOKENIZER_NAME, Newsdesk
 from ingest.articles import ArticleParseError
 from ingest.chunking import chunk_article

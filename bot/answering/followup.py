@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.text import STOPWORDS
+from bot.answering.text import STOPWORDS
 
 MAX_TOPIC_WORDS = 10
 _CONNECTIVE = re.compile(r"^\s*(?:(?:and|but|also|so|then|plus)(?:[\s,]+|$))?(?:(?:what|how)\s+about\b\s*)?", re.I)

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli_common import desk_of, print_json
-from bot.eval_multihop import EvalRun, run_eval
-from bot.eval_report import render_markdown, render_tables, to_json
+from bot.cli.common import desk_of, print_json
+from bot.evaluation.multihop import EvalRun, run_eval
+from bot.evaluation.report import render_markdown, render_tables, to_json
 
 _FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 

@@ -1,0 +1,1 @@
+"""Retrieval evaluation on MultiHop-RAG: loading the data, the metrics and the reports."""
