@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker clean
+.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The property tests of every parser and renderer with thousands of hostile examples each (`make test` runs a few hundred).
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m fuzz --hypothesis-profile=fuzz
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py

@@ -8,11 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
 from tests.local_http import http_server  # noqa: F401
+
+# Property tests: a few hundred examples per target in `make test`, thousands in `make fuzz`
+# (`pytest --hypothesis-profile=fuzz -m fuzz`). Each test bounds the time of a single call itself,
+# so hypothesis' own per-example deadline is off (the first call of a parser pays for its imports).
+settings.register_profile("default", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fuzz", max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
