@@ -50,6 +50,11 @@ class IngestSettings(BaseSettings):
     fetch_max_bytes: int = Field(
         default=5_000_000, ge=10_000, le=200_000_000, description="Largest web page or feed that is downloaded."
     )
+    fetch_allow_private: bool = Field(
+        default=False,
+        description="Allow fetching from private, loopback, link-local and reserved addresses (an intranet "
+        "server, 127.0.0.1); off, such URLs and redirects to them are refused (server-side request forgery).",
+    )
     user_agent: str = Field(
         default="newsdesk/0.1 (news question-answering bot; +https://github.com/newsdesk/newsdesk)",
         description="User-Agent sent when fetching URLs.",

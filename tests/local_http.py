@@ -7,6 +7,7 @@ at once on teardown, even while a route is still in its ``delay``.
 
 from __future__ import annotations
 
+import socketserver
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -45,10 +46,11 @@ class RecordedRequest:
 class LocalHTTPServer(ThreadingHTTPServer):
     """Serves registered routes from a daemon thread; a context manager that starts and stops it."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         # Port 0: the OS picks a free port, so parallel runs never collide. A short poll interval keeps
-        # shutdown() quick: it waits for the serve loop to notice, up to one interval.
-        super().__init__(("127.0.0.1", 0), _Handler)
+        # shutdown() quick: it waits for the serve loop to notice, up to one interval. Another loopback
+        # host (127.0.0.2) makes a second "machine" for tests of which addresses may be fetched from.
+        super().__init__((host, 0), _Handler)
         self.routes: dict[str, Route] = {}
         self.requests: list[RecordedRequest] = []
         self.stopping = threading.Event()
@@ -86,7 +88,7 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this server."""
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+        return f"http://{self.server_address[0]}:{self.server_address[1]}{path}"
 
     def __enter__(self) -> LocalHTTPServer:
         self._thread.start()
@@ -148,6 +150,53 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean; ``server.requests`` is the record
+
+
+class RawResponseServer(socketserver.ThreadingTCPServer):
+    """Answers every connection on 127.0.0.1 with the same raw bytes, however broken: for hostile-server tests.
+
+    The request is read up to its blank line and ignored; ``response`` is then written as is and the
+    connection closed. Set ``response`` before each fetch.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _RawHandler)
+        self.response = b""
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+
+    def url(self, path: str = "/") -> str:
+        """The absolute URL of ``path`` on this server."""
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+    def __enter__(self) -> RawResponseServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client that hung up is expected here
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class _RawHandler(socketserver.BaseRequestHandler):
+    server: RawResponseServer
+
+    def handle(self) -> None:
+        self.request.settimeout(5)
+        received = b""
+        while b"\r\n\r\n" not in received and len(received) < 65536:
+            piece = self.request.recv(4096)
+            if not piece:
+                return
+            received += piece
+        self.request.sendall(self.server.response)
 
 
 @pytest.fixture

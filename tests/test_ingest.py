@@ -102,7 +102,10 @@ def test_dates_are_filterable(desk: Newsdesk) -> None:
     assert all(p.published_at and p.published_at >= "2026-11-12" for p in found)
 
 
-def test_url_page_and_summary_feed_fetch_linked_pages(desk: Newsdesk, http_server: LocalHTTPServer) -> None:
+def test_url_page_and_summary_feed_fetch_linked_pages(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                       http_server: LocalHTTPServer, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d", fetch_allow_private=True), embeddings=embeddings)
     http_server.add("/2026/10/harbour-reopens", (DATA / "gazette-harbour.html").read_bytes())
     http_server.add("/story-2", b"", status=404)
     feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Gazette</title>
@@ -127,7 +130,8 @@ def test_url_failures_are_reported_and_the_rest_ingests(tmp_path: Path, embeddin
                                                         http_server: LocalHTTPServer,
                                                         monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d", fetch_timeout=0.3), embeddings=embeddings)
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d", fetch_timeout=0.3, fetch_allow_private=True),
+                    embeddings=embeddings)
     http_server.add("/missing", b"not here", status=404)
     http_server.add("/slow", b"<html></html>", delay=2.0)
     http_server.add("/ok", (DATA / "wire-heat.htm").read_bytes())

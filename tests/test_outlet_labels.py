@@ -144,7 +144,8 @@ def test_outlets_detect_contract_on_the_seed(cli_env: dict[str, str], seed: Path
 
 def test_outlets_detect_a_url_without_ingesting(cli_env: dict[str, str], http_server: LocalHTTPServer) -> None:
     http_server.add("/news/barrier", (DATA / "radio-barrier-syndicated.html").read_bytes())
-    result = CliRunner().invoke(cli, ["outlets", "detect", http_server.url("/news/barrier"), "--json"], env=cli_env)
+    result = CliRunner().invoke(cli, ["outlets", "detect", http_server.url("/news/barrier"), "--json"],
+                                env=cli_env | {"NEWSDESK_FETCH_ALLOW_PRIVATE": "true"})
     found = json.loads(result.stdout)
     assert found["original"]["name"] == "Northwind Public Radio"
     assert found["publisher"] == {"name": "Valley Daily Digest", "domain": "127.0.0.1"}
