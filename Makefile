@@ -4,15 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker fuzz clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The exact versions in constraints.txt, installed with the pip the venv comes with (not upgraded, so what
+# `make` does is what a fresh venv does; `make test-install` checks that).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# Refresh constraints.txt: the newest versions pyproject.toml allows, resolved in a fresh venv.
+LOCK_VENV := build/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions that \`make install\` and CI install (pip install -c constraints.txt -e '.[dev]')."; \
+	  echo "# Written by \`make lock\` from a fresh venv; do not edit by hand. Ranges live in pyproject.toml."; \
+	  $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable | grep -v -i -e '^newsdesk' -e '^#' -e '^-e '; \
+	} > constraints.txt
+	rm -rf $(LOCK_VENV)
+
+# A fresh venv with Python's bundled pip installs from constraints.txt and can import every ingest module (minutes).
+test-install: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow tests/test_install.py
 
 demo: $(STAMP)
 	$(BIN)/newsdesk ingest samples/
