@@ -30,6 +30,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="ingest only the first N articles")
     args = parser.parse_args()
     corpus = args.corpus
+    if not corpus.is_file():  # numbers from an empty ingest would overwrite the real ones in docs/
+        sys.exit(f"bench-ingest: no corpus at {corpus} (fetch MultiHop-RAG into ../shared/data/multihop-rag "
+                 "or pass --corpus PATH); docs/benchmarks.md left as it is")
     with tempfile.TemporaryDirectory() as tmp:
         if args.limit:
             import json
@@ -47,6 +50,8 @@ def main() -> None:
         second_s = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     articles = len(first.added) + len(first.linked)
+    if not articles:
+        sys.exit(f"bench-ingest: nothing was ingested from {corpus}; docs/benchmarks.md left as it is")
 
     def row(name: str, report: IngestReport, seconds: float) -> str:
         counts = (len(report.added), len(report.linked), len(report.unchanged), report.chunks)
