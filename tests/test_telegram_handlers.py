@@ -261,6 +261,8 @@ async def test_questions_are_rate_limited_per_user(make_chat: MakeChat) -> None:
         assert "Kettering" in answer["text"]
     [limited] = await chat.say(KETTERING)
     assert limited["text"].startswith("You can ask 2 questions a minute; please wait"), limited["text"]
+    for _ in range(20):
+        assert await chat.say(KETTERING) == [], 'a flood gets one "please wait", then silence'
     [other] = await chat.say(KETTERING, chat_id=99, user_id=99)
     assert "Kettering" in other["text"], "the limit is per user"
 

@@ -230,9 +230,10 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
     if not asked.strip():
         await _reply(update, context, Reply.text(ASK_USAGE))
         return
-    wait = services.rate.check(user.id)
-    if wait:
-        await _reply(update, context, rate_limited_reply(wait, services.rate.per_minute))
+    rate = services.rate.decide(user.id)
+    if not rate.allowed:
+        if rate.tell:
+            await _reply(update, context, rate_limited_reply(rate.wait, services.rate.per_minute))
         return
     async with chat.lock:
         standalone = services.rewriter.rewrite(asked, tuple(chat.history))
