@@ -136,6 +136,10 @@ async def _flood(desk: Newsdesk, messages: int) -> dict[str, Any]:
             "max": answered[-1] if answered else None, "per_minute": settings.telegram_questions_per_minute}
 
 
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=20)
@@ -155,9 +159,8 @@ def main() -> None:
                         f"{result['max'] * 1000:.0f} | {result['asked'] / result['wall']:.1f} |")
             print(rows[-1], flush=True)
         flood = asyncio.run(_flood(desk, args.flood))
-    ms = "{:.0f}".format
     flood_row = (f"| {flood['flood']} | {flood['per_minute']} | {flood['to_flooder']} | {flood['asked']} | "
-                 f"{flood['lost']} | {ms(flood['p50'] * 1000)} | **{ms(flood['max'] * 1000)}** |")
+                 f"{flood['lost']} | {_ms(flood['p50'])} | **{_ms(flood['max'])}** |")
     print(flood_row, flush=True)
     body = (
         f"{args.chats} chats ask {args.questions} questions each (the sample articles, {len(QUESTIONS)} questions "
