@@ -5,9 +5,9 @@ update is queued for getUpdates to the moment the first message of its reply rea
 that never arrives is lost; the target is 0 lost replies. The bot runs as in production (the real service and
 embedder, ``build_application``, polling), and the run is done twice: once with PTB's ``AIORateLimiter`` at
 Telegram's flood limit (30 messages/s overall, as in production), once without that limit, which shows the
-bot's own capacity.
+bot's own capacity. A third run floods the bot from one user and measures another chat's latency meanwhile.
 
-    .venv/bin/python bench/telegram_load.py [--chats 20] [--questions 50]
+    .venv/bin/python bench/telegram_load.py [--chats 20] [--questions 50] [--flood 1000]
 """
 
 from __future__ import annotations
@@ -107,10 +107,44 @@ async def _run(desk: Newsdesk, chats: int, questions: int, *, flood_limit: bool)
     }
 
 
+FLOODER, BYSTANDER = 2000, 2001
+BYSTANDER_QUESTIONS = 10
+
+
+async def _flood(desk: Newsdesk, messages: int) -> dict[str, Any]:
+    """One user sends ``messages`` questions at once (the default limit of questions a minute, Telegram's flood
+    limit on replies) while another chat asks ``BYSTANDER_QUESTIONS`` questions, each after the last is answered."""
+    fake = TimedTelegram()
+    async with FakeBotApiServer(fake) as api:
+        settings = BotSettings(_env_file=None, data_dir=desk.settings.data_dir, telegram_token=TOKEN,
+                               telegram_allowed_users=(str(FLOODER), str(BYSTANDER)))
+        app = build_application(settings, desk, base_url=api.base_url)
+        await app.initialize()
+        await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
+        for i in range(messages):
+            await api.push(fake.message_update(FLOODER, QUESTIONS[i % len(QUESTIONS)]))
+        await api.wait_for(lambda f: "sendChatAction" in f.methods(), timeout=REPLY_TIMEOUT)  # the flood is read
+        latencies = await _chat(api, fake, BYSTANDER, BYSTANDER_QUESTIONS)
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    answered = sorted(x for x in latencies if x is not None)
+    return {"flood": messages, "to_flooder": len(fake.sent(FLOODER)), "asked": len(latencies),
+            "lost": len(latencies) - len(answered), "p50": statistics.median(answered) if answered else None,
+            "max": answered[-1] if answered else None, "per_minute": settings.telegram_questions_per_minute}
+
+
+def _ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=20)
     parser.add_argument("--questions", type=int, default=50, help="questions per chat")
+    parser.add_argument("--flood", type=int, default=1000, help="messages one user floods the bot with")
     args = parser.parse_args()
     load = os.getloadavg()[0]  # other work on the machine shows up in the latencies
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,6 +158,10 @@ def main() -> None:
                         f"{result['messages']} | {result['p50'] * 1000:.0f} | **{result['p95'] * 1000:.0f}** | "
                         f"{result['max'] * 1000:.0f} | {result['asked'] / result['wall']:.1f} |")
             print(rows[-1], flush=True)
+        flood = asyncio.run(_flood(desk, args.flood))
+    flood_row = (f"| {flood['flood']} | {flood['per_minute']} | {flood['to_flooder']} | {flood['asked']} | "
+                 f"{flood['lost']} | {_ms(flood['p50'])} | **{_ms(flood['max'])}** |")
+    print(flood_row, flush=True)
     body = (
         f"{args.chats} chats ask {args.questions} questions each (the sample articles, {len(QUESTIONS)} questions "
         "in turn, follow-ups and an unanswerable one included), by long polling against the fake Bot API "
@@ -134,9 +172,18 @@ def main() -> None:
         "| questions/s |\n|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
         "Every answer costs two rate-limited requests (\"typing…\" and the reply), so Telegram's 30 messages/s cap "
         "allows about 15 answers/s: with 20 chats waiting, that queue, not the bot, sets the latency in production."
+        "\n\n### A flood from one user\n\n"
+        f"One user sends {flood['flood']} questions at once while another chat asks {flood['asked']} questions, "
+        "one after the other, under Telegram's flood limit and the default per-user limit. The flooding user gets "
+        "the answers the limit allows and one \"please wait\"; the rest of the flood is dropped without a reply "
+        "(issue #10: with one \"please wait\" per message, 1,000 messages delayed the other chat's reply by "
+        "32.7 s).\n\n"
+        "| flood messages | questions/min allowed | messages sent to the flooder | other chat's questions | lost "
+        "| other chat p50 ms | other chat max ms |\n|---|---|---|---|---|---|---|\n" + flood_row
     )
-    command = "make bench-telegram" if (args.chats, args.questions) == (20, 50) else (
-        f".venv/bin/python bench/telegram_load.py --chats {args.chats} --questions {args.questions}")
+    command = "make bench-telegram" if (args.chats, args.questions, args.flood) == (20, 50, 1000) else (
+        f".venv/bin/python bench/telegram_load.py --chats {args.chats} --questions {args.questions} "
+        f"--flood {args.flood}")
     write_section("telegram-load", f"Telegram bot under load ({args.chats} chats × {args.questions} questions)",
                   command, body)
 

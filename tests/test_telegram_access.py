@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.telegram.access import REDACTED, AccessPolicy, QuestionRateLimit, RefusalMemory, TokenRedactor
+from bot.telegram.access import (
+    REDACTED,
+    AccessPolicy,
+    QuestionRateLimit,
+    RateDecision,
+    RefusalMemory,
+    TokenRedactor,
+)
 
 TOKEN = "987654:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -33,6 +40,21 @@ def test_the_question_limit_slides_per_user() -> None:
     now[0] = 60.0  # both questions asked at 0 have left the window
     assert [limit.check(1), limit.check(1)] == [0.0, 0.0] and limit.check(1) == 60.0
     assert QuestionRateLimit(0).check(1) == 0.0, "0 means no limit"
+
+
+def test_a_flooding_user_is_told_once_per_window_then_ignored() -> None:
+    now = [0.0]
+    limit = QuestionRateLimit(2, window=60.0, clock=lambda: now[0])
+    assert [limit.decide(1), limit.decide(1)] == [RateDecision(True)] * 2
+    assert limit.decide(1) == RateDecision(False, 60.0, tell=True)
+    now[0] = 10.0
+    assert [limit.decide(1) for _ in range(1000)] == [RateDecision(False, 50.0)] * 1000, "silence until the wait ends"
+    assert limit.decide(2) == RateDecision(True), "other users are not affected"
+    now[0] = 60.0
+    assert limit.decide(1) == RateDecision(True), "the window has passed"
+    assert limit.decide(1) == RateDecision(True)
+    assert limit.decide(1) == RateDecision(False, 60.0, tell=True), "a new flood is told again, once"
+    assert limit.decide(1).tell is False
 
 
 def _record(message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:

@@ -16,11 +16,12 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
+from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.app import CHAT_STATE, MissingTelegramToken, build_application
 from bot.telegram.chat import ButtonPress, PassageView
-from bot.telegram.render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY
+from bot.telegram.render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY, TOO_LONG
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES, SEED
 from tests.fake_bot_api import BOT, TOKEN, FakeTelegram, StubRequest
@@ -165,6 +166,19 @@ async def test_an_expired_button_says_so_and_sends_nothing(chat: Chat) -> None:
     assert chat.fake.calls[-1].method == "answerCallbackQuery" and chat.fake.calls[-1].params["text"] == EXPIRED
 
 
+async def test_every_button_press_is_answered_even_one_that_is_not_ours(chat: Chat) -> None:
+    message = {**chat.fake.message_update(CHAT, "hi")["message"], "from": BOT}
+    for data in ("zzz", "", "p:", "m:k:1:2", "x" * 64):
+        assert await chat.feed(chat.fake.callback_update(message, data)) == []
+        assert chat.fake.calls[-1].method == "answerCallbackQuery", f"{data!r} was never answered"
+        assert chat.fake.calls[-1].params["text"] == EXPIRED
+    inline = chat.fake.callback_update(message, "p:gone0000:1")  # a press under an inline-mode message: no message
+    del inline["callback_query"]["message"]
+    inline["callback_query"]["inline_message_id"] = "im1"
+    assert await chat.feed(inline) == []
+    assert chat.fake.calls[-1].method == "answerCallbackQuery" and chat.fake.calls[-1].params["text"] == EXPIRED
+
+
 async def test_more_sources_lists_the_articles_that_did_not_fit(chat: Chat) -> None:
     # Seven articles cited: more than fit under one answer. The answer is a real one, copied seven times.
     [first] = await chat.say(MAYOR)
@@ -261,8 +275,19 @@ async def test_questions_are_rate_limited_per_user(make_chat: MakeChat) -> None:
         assert "Kettering" in answer["text"]
     [limited] = await chat.say(KETTERING)
     assert limited["text"].startswith("You can ask 2 questions a minute; please wait"), limited["text"]
+    for _ in range(20):
+        assert await chat.say(KETTERING) == [], 'a flood gets one "please wait", then silence'
     [other] = await chat.say(KETTERING, chat_id=99, user_id=99)
     assert "Kettering" in other["text"], "the limit is per user"
+
+
+async def test_hostile_questions_get_an_answer_or_a_clear_refusal(chat: Chat) -> None:
+    [long_s] = await chat.say("What did the mayor say on ſeptember 5, 2026 about the flood barrier?")
+    assert long_s["text"] != APOLOGY and "barrier" in long_s["text"], "a long s once raised KeyError"
+    [too_long] = await chat.say("Why? " * (MAX_QUESTION_CHARS // 5 + 1))
+    assert too_long["text"] == TOO_LONG
+    [at_limit] = await chat.say(MAYOR + " " * (MAX_QUESTION_CHARS - len(MAYOR) - 1) + "?")
+    assert "barrier" in at_limit["text"], "a question at the limit is answered"
 
 
 async def test_an_empty_collection_tells_the_user_what_to_do(make_chat: MakeChat, desk: Newsdesk) -> None:
@@ -288,7 +313,7 @@ async def test_adversarial_article_text_is_escaped_and_long_passages_split(chat:
     [reply] = await chat.say("What did Ines Calloway say about the tolls?")
     assert "Tolls &lt; 10 dollars &amp; &gt; 5 dollars are fair; &amp;amp; is not an entity, &lt;/b&gt;" in reply[
         "html"], reply["html"]
-    assert 'href="https://harbourgazette.example/2026/10/tolls?a=1&amp;b=&quot;2&quot;"' in reply["html"]
+    assert 'href="https://harbourgazette.example/2026/10/tolls?a=1&amp;b=%222%22"' in reply["html"], "percent-encoded"
     [answer] = await chat.say(GULLS)
     assert "412 gulls" in answer["text"], answer["text"]
     passage = await chat.press(answer, "Passage 1")

@@ -149,7 +149,7 @@ def test_every_text_is_escaped_and_only_web_links_are_links() -> None:
              link("js", "javascript:alert(1)"), link("none", None)]
     html = to_html(spans)
     assert html == ('&lt;script&gt;&amp;amp;&lt;/script&gt;<b>a&lt;b</b>'
-                    '<a href="https://e.example/?q=&quot;1&quot;&amp;r=&lt;2&gt;">x</a>jsnone')
+                    '<a href="https://e.example/?q=%221%22&amp;r=%3C2%3E">x</a>jsnone')
     assert check_telegram_html(html) == '<script>&amp;</script>a<bxjsnone'
 
 

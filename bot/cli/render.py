@@ -1,9 +1,28 @@
-"""Plain-text rendering of answers and source lists, shared by the CLI and the chat REPL."""
+"""Plain-text rendering of answers and source lists, shared by the CLI and the chat REPL.
+
+Titles, outlet names, URLs and quotes come from stored articles, so they are made safe for a terminal: control
+characters (an escape sequence can clear the screen, move the cursor or set the clipboard) are shown as "�", and a
+source entry stays on its own line whatever line breaks its fields hold.
+"""
 
 from __future__ import annotations
 
+import re
+
 from bot.answering.labels import describe
 from bot.types import Answer, Citation
+
+# C0 controls but tab and newline, DEL, and C1 controls (CSI, OSC…). SEE: https://en.wikipedia.org/wiki/C0_and_C1_control_codes
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile("[\n\r\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def _printable(text: str) -> str:
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _one_line(text: str) -> str:
+    return _printable(_LINE_BREAK.sub(" ", text))
 
 
 def source_line(citation: Citation) -> str:
@@ -15,13 +34,13 @@ def source_line(citation: Citation) -> str:
     if citation.published_at:
         parts.append(f" · {citation.published_at[:10]}")
     parts.append(f' — "{citation.title}"')
-    return "".join(parts)
+    return _one_line("".join(parts))
 
 
 def render_answer(answer: Answer) -> str:
     """The answer, then one source entry per article: quotes from the same article share it (``[1, 2]``)."""
     if answer.abstained:
-        return answer.answer
+        return _printable(answer.answer)
     lines = [answer.answer, "", "Sources:"]
     by_article: dict[str, list[Citation]] = {}
     for citation in answer.citations:
@@ -31,11 +50,11 @@ def render_answer(answer: Answer) -> str:
         numbers = ", ".join(str(c.n) for c in group)
         lines.append(f"[{numbers}]" + source_line(citation).removeprefix(f"[{citation.n}]"))
         if citation.url:
-            lines.append(f"    {citation.url}")
+            lines.append(f"    {_one_line(citation.url)}")
         if citation.outlet.source:
-            lines.append(f"    outlet label: {citation.outlet.source}")
+            lines.append(f"    outlet label: {_one_line(citation.outlet.source)}")
     if answer.corroboration:
         lines += ["", answer.corroboration.summary]
         if answer.corroboration.warning:
             lines.append(f"Note: {answer.corroboration.warning}")
-    return "\n".join(lines)
+    return _printable("\n".join(lines))

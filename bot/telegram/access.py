@@ -59,14 +59,42 @@ class RefusalMemory:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class RateDecision:
+    """What to do with a question: answer it, or refuse it; only the first refusal of a window is said out loud."""
+
+    allowed: bool
+    wait: float = 0.0  # seconds until the user may ask again
+    tell: bool = False
+
+
 class QuestionRateLimit:
-    """At most ``per_minute`` questions per user in any sliding 60-second window; 0 turns the limit off."""
+    """At most ``per_minute`` questions per user in any sliding 60-second window; 0 turns the limit off.
+
+    A user over the limit is told once how long to wait, and further questions until then are dropped without a
+    reply: one "please wait" per flooded message would itself flood Telegram's 30 messages/s, and every other
+    chat's answers would queue behind those replies.
+    """
 
     def __init__(self, per_minute: int, *, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.per_minute = per_minute
         self._window = window
         self._clock = clock
         self._asked: dict[int, deque[float]] = {}
+        self._told_until: dict[int, float] = {}
+
+    def decide(self, user_id: int) -> RateDecision:
+        """Count the question and allow it, or refuse it (``tell`` only for the first refusal until ``wait`` ends)."""
+        wait = self.check(user_id)
+        if not wait:
+            return RateDecision(True)
+        now = self._clock()
+        if now < self._told_until.get(user_id, now):
+            return RateDecision(False, wait)
+        if len(self._told_until) > _MAX_TRACKED_USERS:  # forget users who may ask again
+            self._told_until = {u: t for u, t in self._told_until.items() if now < t}
+        self._told_until[user_id] = now + wait
+        return RateDecision(False, wait, tell=True)
 
     def check(self, user_id: int) -> float:
         """0 and the question is counted, or the seconds to wait before the next one is allowed."""

@@ -46,6 +46,7 @@ from telegram.request import BaseRequest
 
 from bot.answering.followup import KeywordRewriter, QuestionRewriter
 from bot.errors import NewsdeskError
+from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.access import AccessPolicy, QuestionRateLimit, RefusalMemory, protect_token
@@ -57,6 +58,7 @@ from bot.telegram.render import (
     OUTLET_USAGE,
     REFUSAL,
     TEXT_ONLY,
+    TOO_LONG,
     Reply,
     about_reply,
     answer_reply,
@@ -171,6 +173,7 @@ def _add_handlers(application: Application) -> None:
         MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, not_text),
         CallbackQueryHandler(passage_button, pattern=r"^p:"),
         CallbackQueryHandler(more_sources_button, pattern=r"^m:"),
+        CallbackQueryHandler(unknown_button),
     ])
     application.add_error_handler(error_handler)
 
@@ -230,9 +233,13 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
     if not asked.strip():
         await _reply(update, context, Reply.text(ASK_USAGE))
         return
-    wait = services.rate.check(user.id)
-    if wait:
-        await _reply(update, context, rate_limited_reply(wait, services.rate.per_minute))
+    rate = services.rate.decide(user.id)
+    if not rate.allowed:
+        if rate.tell:
+            await _reply(update, context, rate_limited_reply(rate.wait, services.rate.per_minute))
+        return
+    if len(asked) > MAX_QUESTION_CHARS:  # refused rather than cut, so nobody gets an answer to half a question
+        await _reply(update, context, Reply.text(TOO_LONG))
         return
     async with chat.lock:
         standalone = services.rewriter.rewrite(asked, tuple(chat.history))
@@ -246,8 +253,10 @@ def _pressed(
 ) -> tuple[CallbackQuery, ButtonPress | None, AnsweredQuestion | None]:
     """The pressed button's query, its parsed data and the answer it belongs to (None once forgotten)."""
     query = update.callback_query
-    assert query is not None and query.message is not None, "the pattern only matches our own buttons"
+    assert query is not None, "the handlers only match callback queries"
     press = ButtonPress.parse(query.data)
+    if query.message is None:  # a button under an inline-mode message (a forged one: the bot sends none)
+        return query, None, None
     return query, press, _chat(context).find(press.key) if press else None
 
 
@@ -328,7 +337,7 @@ async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query, press, answered = _pressed(update, context)
     view = answered.passage(press.n) if answered and press and press.n is not None else None
     await query.answer(None if view else EXPIRED)
-    if view:
+    if view and query.message:
         await _send(context.bot, query.message.chat.id, passage_reply(view), reply_to=query.message.message_id)
 
 
@@ -336,8 +345,14 @@ async def more_sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE
     """List the sources that did not fit under an answer."""
     query, press, answered = _pressed(update, context)
     await query.answer(None if answered else EXPIRED)
-    if answered and press:
+    if answered and press and query.message:
         await _send(context.bot, query.message.chat.id, more_sources_reply(answered, press.key))
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a press whose data is none of ours, so the user's client stops its spinner."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(EXPIRED)
 
 
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

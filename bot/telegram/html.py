@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 #: ``telegram.constants.MessageLimit.MAX_TEXT_LENGTH``, repeated here so this module stays free of PTB.
 MAX_TEXT_LENGTH = 4096
@@ -23,6 +23,12 @@ STYLES = ("", "b", "i", "code", "a")
 _LINK_SCHEMES = ("http", "https")
 # A lone surrogate cannot be encoded as UTF-8, so Telegram could never receive it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What may stay as it is in a URL's path, query and fragment: RFC 3986 unreserved and reserved characters, less
+# "'" (Telegram's HTML knows few entities, so nothing that needs one in an attribute is kept) and "#" (one only, the
+# fragment's own). Everything else, a space, '"', "<", ">", non-ASCII, is percent-encoded as UTF-8.
+# SEE: https://www.rfc-editor.org/rfc/rfc3986#section-2
+_URL_SAFE = "/?:@!$&()*+,;=-._~%"
+_STRAY_PERCENT = re.compile("%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +63,37 @@ def code(text: str) -> Span:
 
 
 def link(text: str, url: str | None) -> Span:
-    """A link to an http(s) URL; anything else (no URL, ``javascript:``, a file path) stays plain text."""
+    """A link to an http(s) URL (see ``web_href``); anything else (no URL, ``javascript:``, a file path, a URL
+    with no valid host) stays plain text."""
+    href = web_href(url)
+    return Span(text) if href is None else Span(text, "a", href)
+
+
+def web_href(url: str | None) -> str | None:
+    """``url`` as a valid http(s) URL, or None when it cannot be one: a stored article's URL may hold a space, quotes
+    or angle brackets, and Telegram rejects the whole message over one bad href.
+
+    ``https://ex.org/a b?q="x"`` → ``https://ex.org/a%20b?q=%22x%22``; an international host is IDNA-encoded
+    (``bücher.de`` → ``xn--bcher-kva.de``); user info is dropped; existing percent-escapes are kept.
+    """
+    if not url:
+        return None
     try:
-        scheme = urlsplit(url).scheme.lower() if url else ""
-    except ValueError:  # e.g. an invalid IPv6 host in an article's URL
-        scheme = ""
-    if scheme not in _LINK_SCHEMES:
-        return Span(text)
-    return Span(text, "a", url)
+        parts = urlsplit(_valid(url).strip())
+        host, port = parts.hostname, parts.port
+        host = host.encode("idna").decode("ascii") if host else None
+    except (ValueError, UnicodeError):  # an invalid IPv6 host or port; a host label IDNA cannot encode
+        return None
+    if parts.scheme.lower() not in _LINK_SCHEMES or not host or not re.fullmatch(r"[a-z0-9_.:-]+", host):
+        return None
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port is not None else "")
+
+    def encode(part: str) -> str:
+        return quote(_STRAY_PERCENT.sub("%25", part), safe=_URL_SAFE)
+
+    query = f"?{encode(parts.query)}" if parts.query else ""
+    fragment = f"#{encode(parts.fragment)}" if parts.fragment else ""
+    return f"{parts.scheme.lower()}://{netloc}{encode(parts.path)}{query}{fragment}"
 
 
 def utf16_len(text: str) -> int:

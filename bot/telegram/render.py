@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.answering.labels import UNKNOWN_KIND, describe, outlet_label
 from bot.answering.outlet_card import card_lines
+from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.telegram.chat import MORE, PASSAGE, AnsweredQuestion, ButtonPress, PassageView
 from bot.telegram.html import Span, bold, code, italic, link, plain, render_messages
 from bot.types import Citation, OutletLabel
@@ -30,6 +31,7 @@ EXPIRED = "This answer is no longer available: please ask again."
 ASK_USAGE = "Ask a question after the command, e.g. /ask What did the mayor say about the flood barrier?"
 OUTLET_USAGE = "Name an outlet or a domain, e.g. /outlet RT or /outlet bbc.co.uk"
 TEXT_ONLY = "Please send your question as text."
+TOO_LONG = f"Questions can be up to {MAX_QUESTION_CHARS:,} characters long; please ask a shorter one."
 
 
 @dataclass(frozen=True, slots=True)
