@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.answering.labels import describe
 from bot.types import Answer, Citation
 
+SOURCE_LINE_MAX = 300
+
 
 def source_line(citation: Citation) -> str:
     """``[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — "<title>"``."""
@@ -14,7 +16,10 @@ def source_line(citation: Citation) -> str:
         parts.append(f" · republished by {citation.republished_by.name}")
     if citation.published_at:
         parts.append(f" · {citation.published_at[:10]}")
-    parts.append(f' — "{citation.title}"')
+    # A source line stays under SOURCE_LINE_MAX characters: a long title is cut, the outlet's flags never are.
+    room = max(20, SOURCE_LINE_MAX - len("".join(parts)) - 6)
+    title = citation.title if len(citation.title) <= room else citation.title[: room - 1].rstrip() + "…"
+    parts.append(f' — "{title}"')
     return "".join(parts)
 
 
