@@ -14,6 +14,8 @@ from bot.answering.labels import describe, outlet_label
 from bot.answering.outlet_card import card_lines
 from bot.cli.app import cli
 from bot.cli.render import render_answer
+from bot.telegram.chat import PassageView
+from bot.telegram.render import passage_reply
 from ingest.importers import import_dataset
 from ingest.outlets import LOCAL_REGISTRY_DIR, ImportedOutlet, OutletRegistry, curated_outlets, merge_imported
 from ingest.types import Outlet, OutletFact, OutletRef, Passage
@@ -280,3 +282,11 @@ def test_a_long_title_is_cut_so_the_source_line_stays_short(registry: OutletRegi
     assert len(line) < 300 and line.endswith('…"'), line
     assert "EU broadcast ban since 2022-03-01" in line, "the flags are never cut"
 
+
+def test_the_telegram_passage_button_shows_the_full_card(registry: OutletRegistry) -> None:
+    passage = _passage("a1", "The minister said the talks had failed.", OutletRef("rt.com", "rt.com"))
+    citation = answer("What did the minister say about the talks?", [passage], registry, min_relevance=0.3).citations[0]
+    shown = "".join(passage_reply(PassageView(citation, "", ""), registry.by_name["rt"]).messages)
+    assert "EU broadcast ban since 2022-03-01 (Reg. 2022/350 and later acts)" in shown, "the short flag first"
+    assert "listed as RT English, RT UK, RT Germany, RT France, RT Spanish" in shown, "then every act of the card"
+    assert "news-quality score 0.29 on a 0–1 scale for rt.com" in shown
