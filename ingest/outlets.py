@@ -121,6 +121,9 @@ def load_imported(path: Path) -> list[ImportedOutlet]:
 
 def _record_from_row(row: list, sources: list[list[str]]) -> ImportedOutlet:
     name, domains, country, kind, facts = row
+    texts = [name, *domains, *(v for v in (country, kind) if v is not None), *(v for f in facts for v in f[:2])]
+    if not all(isinstance(text, str) for text in texts):
+        raise TypeError(f"an outlet row holds a value that is not text: {row!r:.80}")
     return ImportedOutlet(name=name, domains=tuple(domains), country=country, kind=kind,
                           facts=tuple(OutletFact(field, value, *sources[i]) for field, value, i in facts))
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.answering.extractive import answer
-from bot.answering.labels import describe, outlet_label
+from bot.answering.labels import describe, outlet_label, sanction_lines
 from bot.answering.outlet_card import card_lines
 from bot.cli.app import cli
 from bot.cli.render import render_answer
@@ -19,6 +22,7 @@ from bot.telegram.render import passage_reply
 from ingest.importers import import_dataset
 from ingest.outlets import LOCAL_REGISTRY_DIR, ImportedOutlet, OutletRegistry, curated_outlets, merge_imported
 from ingest.types import Outlet, OutletFact, OutletRef, Passage
+from tests.budget import within
 from tests.conftest import SHARED
 from tests.local_http import LocalHTTPServer
 
@@ -290,3 +294,54 @@ def test_the_telegram_passage_button_shows_the_full_card(registry: OutletRegistr
     assert "EU broadcast ban since 2022-03-01 (Reg. 2022/350 and later acts)" in shown, "the short flag first"
     assert "listed as RT English, RT UK, RT Germany, RT France, RT Spanish" in shown, "then every act of the card"
     assert "news-quality score 0.29 on a 0–1 scale for rt.com" in shown
+
+
+# --- Property tests: any mix of facts gives short, duplicate-free labels ----------------------------------------
+
+_DATES = st.dates(min_value=date(2014, 1, 1), max_value=date(2030, 12, 31)).map(date.isoformat)
+_ACTS = st.sampled_from([FIRST_ACT, "6th sanctions package", "Council Regulation (EU) 2024/1428", "x — y", "—"])
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@st.composite
+def _eu_facts(draw: st.DrawFn) -> list[OutletFact]:
+    facts = []
+    for _ in range(draw(st.integers(0, 30))):
+        adopted, act = draw(_DATES), draw(_ACTS)
+        value = f"broadcasting suspended in the EU since {adopted} ({act}) — listed as {draw(_TEXT)}"
+        facts.append(OutletFact("sanction", value, f"{act} — https://report.example/{draw(_TEXT)}", adopted))
+    return facts
+
+
+@pytest.mark.fuzz
+@given(facts=_eu_facts())
+def test_any_number_of_eu_acts_is_one_short_clause(facts: list[OutletFact]) -> None:
+    lines = within(1.0, sanction_lines, facts)
+    if not facts:
+        assert lines == ()
+        return
+    [line] = lines
+    first = min(f.as_of for f in facts)
+    assert line.startswith(f"EU broadcast ban since {first} (") and len(line) <= 120, line
+
+
+@pytest.mark.fuzz
+@given(facts=st.lists(st.builds(OutletFact, st.sampled_from(["kind", "country", "owner", "rating", "sanction",
+                                                             "reliability", "typology"]),
+                                _TEXT, st.sampled_from(["A", "B", "A — u"]), st.sampled_from(["2023", "2024-01"])),
+                      max_size=30),
+       domains=st.lists(st.sampled_from(["a.example", "m.a.example", "mirror.example", "x.test"]), max_size=4,
+                        unique=True))
+def test_any_card_has_each_claim_once_per_section(facts: list[OutletFact], domains: list[str]) -> None:
+    outlet = Outlet("Example", tuple(domains), "commercial", None, "A", "2023", facts=tuple(facts))
+    lines = within(1.0, card_lines, outlet)
+    claims = [(heading, line) for heading, line in _with_headings(lines) if line.startswith("    - ")]
+    assert len(claims) == len(set(claims)), lines
+
+
+def _with_headings(lines: list[str]) -> list[tuple[str, str]]:
+    heading, out = "", []
+    for line in lines:
+        heading = line if line.startswith("  ") and line.endswith(":") and not line.startswith("    ") else heading
+        out.append((heading, line))
+    return out

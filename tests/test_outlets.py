@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.outlets import (
     COMPILED_FILE,
@@ -15,10 +17,12 @@ from ingest.outlets import (
     RegistryError,
     curated_outlets,
     kind_label,
+    load_compiled,
     load_outlets,
     merge_imported,
 )
 from ingest.types import Outlet, OutletFact, OutletRef
+from tests.budget import within
 from tests.conftest import ROOT, SHARED
 
 
@@ -141,3 +145,37 @@ def test_a_dataset_that_names_an_outlet_replaces_its_bare_domain() -> None:
                                  ImportedOutlet("X News", ("x.example",), (kind,), "Ruritania", "state-controlled")])
     assert [(o.name, o.kind, o.facts) for o in merged] == [("X News", "state-controlled", (rating, kind))]
     assert OutletRegistry.from_outlets(merged).by_host("x.example").name == "X News"
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                         st.sampled_from(["datasets", "format", "sources", "outlets", "x"]), inner, max_size=4),
+                     max_leaves=20)
+
+
+@pytest.mark.fuzz
+@given(document=_JSON)
+def test_a_damaged_compiled_file_is_a_registry_error(
+    tmp_path_factory: pytest.TempPathFactory, document: object,
+) -> None:
+    path = tmp_path_factory.mktemp("compiled") / "registry.json"  # a new path each time: the loader caches by path
+    path.write_text(json.dumps(document), encoding="utf-8")
+    try:
+        datasets = within(1.0, load_compiled, path)
+    except RegistryError as error:
+        assert "make registry" in str(error)
+    else:
+        assert all(isinstance(name, str) and isinstance(records, tuple) for name, records in datasets)
+
+
+@pytest.mark.parametrize("row", [
+    pytest.param([1, ["a.example"], None, None, []], id="number-name"),
+    pytest.param(["A", [None], None, None, []], id="null-domain"),
+    pytest.param(["A", ["a.example"], None, None, [["rating", 0.5, 0]]], id="number-value"),
+    pytest.param(["A", ["a.example"], None, None, [["rating", "x", 7]]], id="no-such-source"),
+])
+def test_a_compiled_row_of_the_wrong_shape_is_a_registry_error(tmp_path: Path, row: list) -> None:
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps({"datasets": [{"format": "x", "sources": [["s", "2023"]], "outlets": [row]}]}))
+    with pytest.raises(RegistryError, match="rebuild it with `make registry`"):
+        load_compiled(path)

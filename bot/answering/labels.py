@@ -23,6 +23,11 @@ COUNT_NOUNS = {
     "aggregator": "aggregator",
     UNKNOWN_KIND: "unclassified outlet",
 }
+#: A page that names itself by its host ("rollcall.com") gives no better name than the registry's.
+_DOMAIN_LIKE = re.compile(r"[\w.-]+\.[a-z]{2,}")
+#: How ``ingest.importers`` words an EU Annex XV fact, and how an EU act is cited in its source.
+_EU_BAN = re.compile(r"broadcasting suspended in the EU since (\d{4}-\d{2}-\d{2})")
+_EU_ACT = re.compile(r"Regulation \(EU\) (?:No )?(\d{4}/\d+)")
 
 
 def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel:
@@ -34,10 +39,10 @@ def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel
     outlet = registry.resolve(ref)
     if outlet is not None:
         domain = _domain_for(outlet, ref)
-        named = ref is not None and outlet.name in outlet.domains and not _DOMAIN_LIKE.fullmatch(ref.name.casefold())
+        page_name = ref.name if ref and not _DOMAIN_LIKE.fullmatch(ref.name.casefold()) else None
         return OutletLabel(
-            name=ref.name if named and ref else outlet.name, domain=domain, kind=outlet.kind,
-            country=outlet.country, source=f"{outlet.source} (as of {outlet.as_of})",
+            name=page_name if page_name and outlet.name in outlet.domains else outlet.name,
+            domain=domain, kind=outlet.kind, country=outlet.country, source=f"{outlet.source} (as of {outlet.as_of})",
             sanctions=sanction_lines(outlet.facts),
             rating=rating_line(outlet.facts, domain) if outlet.kind == UNKNOWN_KIND else None,
         )
@@ -46,31 +51,21 @@ def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel
     return OutletLabel(name=ref.name, domain=ref.domain, kind=UNKNOWN_KIND, country=None, source=None)
 
 
-_DOMAIN_LIKE = re.compile(r"[\w.-]+\.[a-z]{2,}")
-_EU_BAN = re.compile(r"broadcasting suspended in the EU since (\d{4}-\d{2}-\d{2})")
-_EU_ACT = re.compile(r"Regulation \(EU\) (?:No )?(\d{4}/\d+)")
-
-
 def sanction_lines(facts: Iterable[OutletFact]) -> tuple[str, ...]:
     """One short line per authority: ``EU broadcast ban since 2022-03-01 (Reg. 2022/350 and later acts)``.
 
     Annex XV lists channels, so RT has seven near-identical EU facts (RT English, RT UK, …, RT Balkan):
     a reader needs the ban, its first date and its first act; the card (``outlets show``) lists them all.
     """
-    eu: list[OutletFact] = []
-    other: list[str] = []
-    for fact in (f for f in facts if f.field == "sanction"):
-        if _EU_BAN.match(fact.value):
-            eu.append(fact)
-        else:
-            other.append(f"{fact.value} — {fact.source}")
+    sanctions = [f for f in facts if f.field == "sanction"]
+    eu = [(match.group(1), f) for f in sanctions if (match := _EU_BAN.match(f.value))]
+    other = [f"{f.value} — {f.source}" for f in sanctions if not _EU_BAN.match(f.value)]
     lines = []
     if eu:
-        first = min(eu, key=lambda f: (_EU_BAN.match(f.value).group(1), f.source))  # type: ignore[union-attr]
+        since, first = min(eu, key=lambda dated: (dated[0], dated[1].source))
         act = _EU_ACT.search(first.source)
         measure = f"Reg. {act.group(1)}" if act else first.source.split(" — ")[0]
-        later = len({f.source.split(" — ")[0] for f in eu}) > 1
-        since = _EU_BAN.match(first.value).group(1)  # type: ignore[union-attr]
+        later = len({f.source.split(" — ")[0] for _, f in eu}) > 1  # the importer's source is "<act> — <report>"
         lines.append(f"EU broadcast ban since {since} ({measure}{' and later acts' if later else ''})")
     return tuple(lines + list(dict.fromkeys(other)))
 
