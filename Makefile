@@ -73,6 +73,12 @@ eval-freeform: $(STAMP)
 fit-ranker: $(STAMP)
 	$(BIN)/python bench/fit_ranker.py
 
+# Compile the openly licensed outlet datasets in ../shared/data/outlets/ into ingest/data/registry.json
+# (the bundled registry's public part); `make registry` again after a dataset changes. See README "How outlets are flagged".
+.PHONY: registry
+registry: $(STAMP)
+	$(BIN)/python tools/build_registry.py ../shared/data/outlets
+
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest tests
 

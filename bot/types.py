@@ -14,8 +14,10 @@ class OutletLabel:
     kind: str
     country: str | None
     source: str | None
-    #: Sanctions and bans, each with its source and date; empty unless a source backs one.
+    #: Sanctions and bans, one short line per authority (the acts collapsed); empty unless a source backs one.
     sanctions: tuple[str, ...] = ()
+    #: The domain's quality rating with its source and date, for outlets the registry does not classify.
+    rating: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

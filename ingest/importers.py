@@ -11,6 +11,7 @@ lacks the expected columns) or holds a value the dataset never has (a bad typolo
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -21,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from ingest.domains import host_of, registrable_domain
-from ingest.outlets import LOCAL_REGISTRY_DIR, ImportedOutlet, bundled_outlets
+from ingest.outlets import LOCAL_REGISTRY_DIR, ImportedOutlet, curated_outlets
 from ingest.types import OutletFact
 
 FORMATS = ("state-media-matrix", "lin2023", "wikipedia-perennial", "eu-bans")
@@ -40,7 +41,10 @@ TYPOLOGY = {
     "ISM": (_SFI, "independent state-managed media (state governance; own editorial line)"),
     "IP": (_PB, "independent public media (the state controls neither funding, governance nor editorial line)"),
 }
-LIN_SOURCE = "Lin et al. 2023, PNAS Nexus 2(9) pgad286 (hauselin/domain-quality-ratings)"
+#: The score's description lives in the source, not in each of the 11.5k values: that keeps the bundled
+#: registry small, and the card shows the source next to every value anyway.
+LIN_SOURCE = ("Lin et al. 2023, PNAS Nexus 2(9) pgad286 (hauselin/domain-quality-ratings): aggregate of "
+              "Ad Fontes Media, MBFC, fact-checker and expert ratings")
 LIN_AS_OF = "2023-08"
 #: Component columns whose short decimals mark an observed (not imputed) rating (data README, §2).
 LIN_COMPONENTS = ("afm", "fc", "mbfc", "lewandowsky_mean")
@@ -159,8 +163,7 @@ def _parse_lin2023(path: Path) -> tuple[list[ImportedOutlet], int]:
             score, _ = float(row["pc1"]), [float(row[c]) for c in LIN_COMPONENTS]
         except ValueError as error:
             raise DatasetError(f"{path}:{line}: not a number ({error})") from error
-        value = (f"news-quality score {score:.2f} on a 0–1 scale for {key} (aggregate of Ad Fontes Media, MBFC, "
-                 "fact-checker and expert ratings; Lin et al. 2023)")
+        value = f"news-quality score {score:.2f} on a 0–1 scale for {key}"
         if not any(_observed(row[c]) for c in LIN_COMPONENTS):
             value += "; imputed: no rater covered this domain"
         facts = facts_of.setdefault(host, [])  # "www.xinhuanet.com" and "xinhuanet.com" are one host
@@ -209,7 +212,8 @@ def _parse_wikipedia_perennial(path: Path) -> tuple[list[ImportedOutlet], int]:
     for row, _, urls in parsed:
         for host in _hosts(urls):
             listed_by.setdefault(host, set()).add(base[row["name"]])
-    bundled = {o.name.casefold(): o.name for o in bundled_outlets()}
+    # The curated outlets only: an import must not depend on the compiled datasets it may replace.
+    bundled = {o.name.casefold(): o.name for o in curated_outlets()}
     base_count = {b: list(base.values()).count(b) for b in base.values()}
     outlets, skipped = [], 0
     for row, statuses, urls in parsed:
@@ -237,7 +241,7 @@ def _parse_eu_bans(path: Path) -> tuple[list[ImportedOutlet], int]:
     # Annex XV names channels, and the hints are blank where the State Media Matrix has no host. A channel
     # named "<bundled outlet> <edition>" ("RT UK", "RT Balkan") is that outlet's edition, so it gets the
     # outlet's main domain; the longest name wins so "RT" never shadows a longer bundled name.
-    known = sorted((o for o in bundled_outlets() if o.domain), key=lambda o: len(o.name), reverse=True)
+    known = sorted((o for o in curated_outlets() if o.domain), key=lambda o: len(o.name), reverse=True)
     outlets = []
     for line, row in rows:
         name, measure, adopted = row["entity_as_listed"], row["eu_measure"], row["adopted"]
@@ -319,3 +323,83 @@ def import_dataset(fmt: str, path: Path, data_dir: Path) -> ImportSummary:
         Path(temp).unlink(missing_ok=True)
         raise
     return ImportSummary(fmt, path, len(outlets), sum(len(o.facts) for o in outlets), skipped, target)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDataset:
+    """A dataset compiled into the bundled registry, with the attribution its license or its authors ask for."""
+
+    format: str
+    file: str
+    title: str
+    attribution: str
+    license: str
+    as_of: str
+    license_file: str | None = None
+
+
+#: The openly licensed datasets of ``shared/data/outlets/`` that ship compiled (``make registry``).
+#: Wikipedia's perennial sources are left out on purpose: their text is CC BY-SA 3.0, whose share-alike
+#: term would bind the shipped registry, and the 2021 statuses are stale; ``outlets import`` still reads them.
+COMPILED = (
+    CompiledDataset(
+        "eu-bans", "eu_annex_xv_media_bans.csv", "EU broadcasting suspensions (Council Regulation (EU) 833/2014 "
+        "Art. 2f and Annex XV, as amended)",
+        "Facts of public law, compiled for newsdesk from the public reports cited in each fact's source; "
+        "verify against the consolidated text on EUR-Lex before relying on them.",
+        "public law; the compilation claims no rights of its own", "checked up to the 16th package, 2025-02-24"),
+    CompiledDataset(
+        "lin2023", "lin2023_domain_ratings.csv", "Aggregate news-domain quality ratings (Lin et al. 2023)",
+        "Lin, H., Lasser, J., Lewandowsky, S., Cole, R., Gully, A., Rand, D. G., & Pennycook, G. (2023). High level "
+        "of correspondence across different news domain quality rating sets. PNAS Nexus 2(9), pgad286. "
+        "https://doi.org/10.1093/pnasnexus/pgad286 — data: github.com/hauselin/domain-quality-ratings "
+        "data/domain_ratings.csv (commit 5671d57e545e48225ef2cbf559a6ab7f8f77a9de)",
+        "reuse permitted by the authors (\"Feel free to reuse the data\"), with the citation above", LIN_AS_OF),
+    CompiledDataset(
+        "state-media-matrix", "state_media_matrix.csv", "State Media Profiles: State Media Matrix",
+        "Alliance for Securing Democracy (ASD) at the German Marshall Fund (GMF), "
+        "github.com/ASD-at-GMF/state-media-profiles State_Media_Matrix.csv (commit "
+        "d878fee1e0aecce9bd63a65ae826df84c6d80e59); Country, Media company, Main assets and Typology from the "
+        "State Media Monitor (Media and Journalism Research Center, MJRC), statemediamonitor.com",
+        "MIT", SMM_AS_OF, "LICENSE-state_media_matrix-MIT.txt"),
+)
+
+
+def _compact_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def compile_registry(outlets_dir: Path) -> str:
+    """The text of ``ingest/data/registry.json``, built from the datasets in ``outlets_dir``.
+
+    Deterministic: the same input files give the same bytes, so a test can rebuild the shipped file and
+    compare. Each dataset keeps its attribution, license (the MIT notice in full) and the SHA-256 of the
+    file it was built from; each outlet is one line ``[name, domains, country, kind, facts]``, and each fact
+    ``[field, value, i]`` names its ``[source, as_of]`` by index, since 11.5k facts share a few sources.
+
+    Raises:
+        DatasetError: a dataset file is missing or is not that dataset.
+    """
+    parts = []
+    for dataset in COMPILED:
+        path = outlets_dir / dataset.file
+        records = _PARSERS[dataset.format](path)[0]
+        sources: dict[tuple[str, str], int] = {}
+        rows = [
+            [r.name, list(r.domains), r.country, r.kind,
+             [[f.field, f.value, sources.setdefault((f.source, f.as_of), len(sources))] for f in r.facts]]
+            for r in records
+        ]
+        meta = {
+            "format": dataset.format, "title": dataset.title, "attribution": dataset.attribution,
+            "license": dataset.license, "as_of": dataset.as_of, "built_from": dataset.file,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        }
+        if dataset.license_file:
+            meta["license_text"] = (outlets_dir / dataset.license_file).read_text(encoding="utf-8")
+        meta["sources"] = [list(key) for key in sources]
+        body = ",\n".join(_compact_json(row) for row in rows)
+        parts.append(f"{_compact_json(meta)[:-1]},\"outlets\":[\n{body}\n]}}")
+    about = ("newsdesk's compiled outlet registry: built by `make registry` (tools/build_registry.py) from "
+             "shared/data/outlets/; do not edit by hand. Every fact carries its source and as-of date.")
+    return "{\"about\":" + _compact_json(about) + ",\"datasets\":[\n" + ",\n".join(parts) + "\n]}\n"

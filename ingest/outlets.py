@@ -3,10 +3,16 @@
 Every entry carries the source of its ``kind`` and the date that source speaks for, so that a label
 shown to a reader can always say who says so and as of when. The registry is a value built once at
 start-up from data files; nothing here is global.
+
+The bundled registry has two parts: ``outlets.yaml`` (curated for newsdesk) and ``registry.json``, the
+openly licensed public datasets compiled by ``make registry`` (``tools/build_registry.py``), each fact
+with its source and as-of date. A dataset imported with ``newsdesk outlets import`` replaces its
+compiled copy, so an update never doubles a dataset's facts.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -21,6 +27,8 @@ BUNDLED_FILES = (
     Path(__file__).parent / "data" / "outlets.yaml",
     Path(__file__).parent / "data" / "outlets_samples.yaml",
 )
+#: The public datasets compiled at build time (``make registry``); see ``ingest.importers.compile_registry``.
+COMPILED_FILE = Path(__file__).parent / "data" / "registry.json"
 
 #: Outlet kinds and how a citation says them. State-funded but editorially independent media are
 #: kept apart from state-controlled media, as every serious labeller does (shared/notes/outlet-labels.md).
@@ -111,6 +119,39 @@ def load_imported(path: Path) -> list[ImportedOutlet]:
     ]
 
 
+def _record_from_row(row: list, sources: list[list[str]]) -> ImportedOutlet:
+    name, domains, country, kind, facts = row
+    texts = [name, *domains, *(v for v in (country, kind) if v is not None), *(v for f in facts for v in f[:2])]
+    if not all(isinstance(text, str) for text in texts):
+        raise TypeError(f"an outlet row holds a value that is not text: {row!r:.80}")
+    return ImportedOutlet(name=name, domains=tuple(domains), country=country, kind=kind,
+                          facts=tuple(OutletFact(field, value, *sources[i]) for field, value, i in facts))
+
+
+@functools.lru_cache(maxsize=2)
+def load_compiled(path: Path = COMPILED_FILE) -> tuple[tuple[str, tuple[ImportedOutlet, ...]], ...]:
+    """The compiled datasets as ``(format, records)`` pairs; an absent file is an empty registry part.
+
+    Read once per process: the file ships with the package and never changes while it runs, and the
+    records are frozen values, so sharing them is safe (the registries built from them are not shared).
+    """
+    if not path.is_file():
+        return ()
+    try:
+        compiled = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(
+            (str(d["format"]), tuple(_record_from_row(row, d["sources"]) for row in d["outlets"]))
+            for d in compiled["datasets"]
+        )
+    except (ValueError, KeyError, TypeError, IndexError) as error:
+        raise RegistryError(f"{path}: not a compiled registry ({error!r}); rebuild it with `make registry`") from error
+
+
+def _is_bare_domain(outlet: Outlet) -> bool:
+    """An outlet a ratings list created: its "name" is only its host (``rollcall.com``)."""
+    return outlet.name in outlet.domains
+
+
 def merge_imported(bundled: list[Outlet], imported: Iterable[ImportedOutlet]) -> list[Outlet]:
     """Bundled outlets with imported facts attached; outlets only a dataset knows are added.
 
@@ -132,6 +173,12 @@ def merge_imported(bundled: list[Outlet], imported: Iterable[ImportedOutlet]) ->
             outlets[target] = Outlet(target, (), "unknown", record.country, first.source, first.as_of, None, ())
             name_of[target.casefold()] = target
         current = outlets[target]
+        if _is_bare_domain(current) and record.name.casefold() not in name_of and record.name not in record.domains:
+            # A ratings list knows the outlet only by its host; a later dataset that names it names the outlet.
+            del outlets[target], name_of[target.casefold()]
+            current, target = replace(current, name=record.name), record.name
+            name_of[target.casefold()] = target
+            owner_of.update({d: target for d in current.domains})
         if current.kind == "unknown" and record.kind in KIND_PHRASES and record.kind != "unknown":
             # Only datasets create "unknown" outlets; the first one that classifies the outlet decides,
             # whatever order the dataset files were loaded in.
@@ -145,8 +192,21 @@ def merge_imported(bundled: list[Outlet], imported: Iterable[ImportedOutlet]) ->
     return list(outlets.values())
 
 
-def bundled_outlets() -> list[Outlet]:
+def curated_outlets() -> list[Outlet]:
+    """The outlets written for newsdesk (``outlets.yaml`` and the samples), without any dataset."""
     return [outlet for path in BUNDLED_FILES for outlet in load_outlets(path)]
+
+
+def bundled_outlets() -> list[Outlet]:
+    """What a fresh install knows: the curated outlets merged with the compiled public datasets."""
+    return list(_bundled())
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled() -> tuple[Outlet, ...]:
+    # Merging 12k dataset records takes a quarter of a second, and every Desk (each CLI command) builds a
+    # registry: merge the shipped files once per process. Outlets are frozen, and each registry gets new dicts.
+    return tuple(merge_imported(curated_outlets(), [r for _, records in sorted(load_compiled()) for r in records]))
 
 
 def load_outlets(path: Path) -> list[Outlet]:
@@ -181,9 +241,19 @@ class OutletRegistry:
 
     @classmethod
     def load(cls, data_dir: Path) -> OutletRegistry:
-        """The bundled registry merged with every dataset imported into ``data_dir``."""
-        imported = [o for path in sorted((data_dir / LOCAL_REGISTRY_DIR).glob("*.json")) for o in load_imported(path)]
-        return cls.from_outlets(merge_imported(bundled_outlets(), imported))
+        """The bundled registry merged with every dataset imported into ``data_dir``.
+
+        A dataset imported locally (``outlets/<format>.json``) replaces the compiled copy of that dataset:
+        the import is the newer file, and keeping both would show every fact twice.
+        """
+        local = sorted((data_dir / LOCAL_REGISTRY_DIR).glob("*.json"))
+        if not local:
+            return cls.bundled()
+        datasets: dict[str, tuple[ImportedOutlet, ...] | list[ImportedOutlet]] = dict(load_compiled())
+        for path in local:
+            datasets[path.stem] = load_imported(path)
+        imported = [record for name in sorted(datasets) for record in datasets[name]]
+        return cls.from_outlets(merge_imported(curated_outlets(), imported))
 
     def by_host(self, url_or_host: str) -> Outlet | None:
         """The outlet that owns a URL's host or one of its parent domains (``de.rt.com`` → RT)."""

@@ -52,7 +52,8 @@ def test_republished_passage_names_original_and_host(registry: OutletRegistry) -
     citation = result.citations[0]
     assert (citation.outlet.name, citation.outlet.kind, citation.outlet.country) == ("RT", "state-controlled", "Russia")
     assert citation.republished_by is not None and citation.republished_by.name == "USSANews.com"
-    assert "[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com" in render_answer(result)
+    assert ("[1] RT (rt.com) — state-controlled media, Russia · EU broadcast ban since 2022-03-01 (Reg. 2022/350 and "
+            "later acts) · republished by USSANews.com") in render_answer(result)
 
 
 def test_unknown_outlet_is_said_to_be_unknown(registry: OutletRegistry) -> None:

@@ -33,7 +33,7 @@ def test_seed_end_to_end(cli_env: dict[str, str], seed: Path) -> None:
     assert result["abstained"] is False
     citation = result["citations"][0]
     assert set(citation) == CITATION_KEYS
-    assert set(citation["outlet"]) == {"name", "domain", "kind", "country", "source", "sanctions"}
+    assert set(citation["outlet"]) == {"name", "domain", "kind", "country", "source", "sanctions", "rating"}
     assert set(citation["republished_by"]) == {"name", "domain"}
     body = read_article_file(seed).body
     assert citation["quote"] in body and body[citation["start"] : citation["end"]] == citation["quote"]
@@ -46,7 +46,8 @@ def test_seed_end_to_end(cli_env: dict[str, str], seed: Path) -> None:
     assert result["corroboration"]["warning"] == "All cited passages come from state-controlled media."
 
     text = _run(cli_env, "ask", "What did Lavrov say about Kiev?").stdout
-    assert "[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — \"The US president" in text
+    assert ("[1] RT (rt.com) — state-controlled media, Russia · EU broadcast ban since 2022-03-01 (Reg. 2022/350 and "
+            "later acts) · republished by USSANews.com — \"The US president") in text
 
 
 def test_reingest_is_idempotent(cli_env: dict[str, str]) -> None:

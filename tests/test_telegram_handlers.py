@@ -153,6 +153,7 @@ async def test_a_passage_button_shows_the_whole_paragraph_with_the_outlet_flag(c
     assert passage["reply_to_message"]["message_id"] == answer["message_id"]
     assert "Northwind Public Radio (northwindradio.example) — public broadcaster" in passage["text"]
     assert "Label: newsdesk sample data (fictional outlet)" in passage["text"]
+    assert "no ratings or sanctions on record" in passage["text"], "the outlet's full card follows the passage (#11)"
     quote = '"We can pay for this barrier now, or we can pay far more to clean up after the next flood,"'
     assert "<b>[1] Port Aldren council approves" in passage["html"]
     assert quote.replace('"', "") in passage["text"].replace('"', "") and "<b>" in passage["html"]

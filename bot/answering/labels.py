@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
+from bot.answering.outlet_card import RATING
 from bot.types import Citation, Corroboration, OutletLabel, SiteRef
 from ingest.outlets import OutletRegistry, kind_label
-from ingest.types import Outlet, OutletRef, Passage
+from ingest.types import Outlet, OutletFact, OutletRef, Passage
 
 UNKNOWN_KIND = "unknown"
 #: Countable nouns for each kind, for "Backed by 2 independent outlets: 1 wire service, 1 public broadcaster".
@@ -21,20 +23,62 @@ COUNT_NOUNS = {
     "aggregator": "aggregator",
     UNKNOWN_KIND: "unclassified outlet",
 }
+#: A page that names itself by its host ("rollcall.com") gives no better name than the registry's.
+_DOMAIN_LIKE = re.compile(r"[\w.-]+\.[a-z]{2,}")
+#: How ``ingest.importers`` words an EU Annex XV fact, and how an EU act is cited in its source.
+_EU_BAN = re.compile(r"broadcasting suspended in the EU since (\d{4}-\d{2}-\d{2})")
+_EU_ACT = re.compile(r"Regulation \(EU\) (?:No )?(\d{4}/\d+)")
 
 
 def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel:
-    """The registry's facts for ``ref``; an outlet the registry does not know keeps kind ``unknown``."""
+    """The registry's facts for ``ref``; an outlet the registry does not know keeps kind ``unknown``.
+
+    A ratings list knows some outlets only by their host (``rollcall.com``): such an outlet is called by
+    the name its own page gives (``Roll Call``), and, since nobody classified it, carries its rating.
+    """
     outlet = registry.resolve(ref)
     if outlet is not None:
+        domain = _domain_for(outlet, ref)
+        page_name = ref.name if ref and not _DOMAIN_LIKE.fullmatch(ref.name.casefold()) else None
         return OutletLabel(
-            name=outlet.name, domain=_domain_for(outlet, ref), kind=outlet.kind, country=outlet.country,
-            source=f"{outlet.source} (as of {outlet.as_of})",
-            sanctions=tuple(f"{f.value} — {f.source}" for f in outlet.facts if f.field == "sanction"),
+            name=page_name if page_name and outlet.name in outlet.domains else outlet.name,
+            domain=domain, kind=outlet.kind, country=outlet.country, source=f"{outlet.source} (as of {outlet.as_of})",
+            sanctions=sanction_lines(outlet.facts),
+            rating=rating_line(outlet.facts, domain) if outlet.kind == UNKNOWN_KIND else None,
         )
     if ref is None:
         return OutletLabel(name="unknown outlet", domain=None, kind=UNKNOWN_KIND, country=None, source=None)
     return OutletLabel(name=ref.name, domain=ref.domain, kind=UNKNOWN_KIND, country=None, source=None)
+
+
+def sanction_lines(facts: Iterable[OutletFact]) -> tuple[str, ...]:
+    """One short line per authority: ``EU broadcast ban since 2022-03-01 (Reg. 2022/350 and later acts)``.
+
+    Annex XV lists channels, so RT has seven near-identical EU facts (RT English, RT UK, …, RT Balkan):
+    a reader needs the ban, its first date and its first act; the card (``outlets show``) lists them all.
+    """
+    sanctions = [f for f in facts if f.field == "sanction"]
+    eu = [(match.group(1), f) for f in sanctions if (match := _EU_BAN.match(f.value))]
+    other = [f"{f.value} — {f.source}" for f in sanctions if not _EU_BAN.match(f.value)]
+    lines = []
+    if eu:
+        since, first = min(eu, key=lambda dated: (dated[0], dated[1].source))
+        act = _EU_ACT.search(first.source)
+        measure = f"Reg. {act.group(1)}" if act else first.source.split(" — ")[0]
+        later = len({f.source.split(" — ")[0] for _, f in eu}) > 1  # the importer's source is "<act> — <report>"
+        lines.append(f"EU broadcast ban since {since} ({measure}{' and later acts' if later else ''})")
+    return tuple(lines + list(dict.fromkeys(other)))
+
+
+def rating_line(facts: Iterable[OutletFact], domain: str | None) -> str | None:
+    """``news-quality score 0.80/1 for rollcall.com (Lin et al. 2023, as of 2023-08)``; None without one."""
+    rated = [(m, f) for f in facts if f.field == "rating" and (m := RATING.match(f.value))]
+    if not rated:
+        return None
+    match, fact = next(((m, f) for m, f in rated if m.group(2) == domain), rated[0])
+    imputed = ", imputed" if match.group(3) else ""
+    return (f"news-quality score {match.group(1)}/1 for {match.group(2)} "
+            f"({fact.source.split(',')[0]}{imputed}, as of {fact.as_of})")
 
 
 def _domain_for(outlet: Outlet, ref: OutletRef | None) -> str | None:
@@ -61,8 +105,9 @@ def describe(label: OutletLabel) -> str:
     """``RT (rt.com) — state-controlled media, Russia``; unknown outlets are said to be unknown."""
     head = f"{label.name} ({label.domain})" if label.domain and label.domain != label.name else label.name
     if label.kind == UNKNOWN_KIND and not label.source:
-        return f"{head} — outlet not in the registry"
-    return f"{head} — {kind_label(Outlet(label.name, (), label.kind, label.country, '', ''))}"
+        return f"{head} — outlet not in the registry, type not classified"
+    described = f"{head} — {kind_label(Outlet(label.name, (), label.kind, label.country, '', ''))}"
+    return f"{described}; {label.rating}" if label.rating else described
 
 
 def corroboration(citations: Iterable[Citation]) -> Corroboration | None:

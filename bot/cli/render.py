@@ -25,6 +25,9 @@ def _one_line(text: str) -> str:
     return _printable(_LINE_BREAK.sub(" ", text))
 
 
+SOURCE_LINE_MAX = 300
+
+
 def source_line(citation: Citation) -> str:
     """``[1] RT (rt.com) — state-controlled media, Russia · republished by USSANews.com — "<title>"``."""
     parts = [f"[{citation.n}] {describe(citation.outlet)}"]
@@ -33,7 +36,10 @@ def source_line(citation: Citation) -> str:
         parts.append(f" · republished by {citation.republished_by.name}")
     if citation.published_at:
         parts.append(f" · {citation.published_at[:10]}")
-    parts.append(f' — "{citation.title}"')
+    # A source line stays under SOURCE_LINE_MAX characters: a long title is cut, the outlet's flags never are.
+    room = max(20, SOURCE_LINE_MAX - len("".join(parts)) - 6)
+    title = citation.title if len(citation.title) <= room else citation.title[: room - 1].rstrip() + "…"
+    parts.append(f' — "{title}"')
     return _one_line("".join(parts))
 
 

@@ -338,7 +338,8 @@ async def passage_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     view = answered.passage(press.n) if answered and press and press.n is not None else None
     await query.answer(None if view else EXPIRED)
     if view and query.message:
-        await _send(context.bot, query.message.chat.id, passage_reply(view), reply_to=query.message.message_id)
+        outlet = _services(context).desk.find_outlet(view.citation.outlet.domain or view.citation.outlet.name)
+        await _send(context.bot, query.message.chat.id, passage_reply(view, outlet), reply_to=query.message.message_id)
 
 
 async def more_sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

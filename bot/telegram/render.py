@@ -144,8 +144,9 @@ def _label_spans(label: OutletLabel) -> list[Span]:
     return spans
 
 
-def passage_reply(view: PassageView) -> Reply:
-    """The full passage behind a quote, the quote in bold, with its outlet flag, where it was published, and a link."""
+def passage_reply(view: PassageView, outlet: Outlet | None = None) -> Reply:
+    """The full passage behind a quote, the quote in bold, with its outlet flag, where it was published, a link,
+    and the outlet's full label card when the registry has one (the source line under an answer is kept short)."""
     citation = view.citation
     spans = [bold(f"[{citation.n}] {citation.title}"), plain("\n"), *_label_spans(citation.outlet)]
     details = []
@@ -159,6 +160,8 @@ def passage_reply(view: PassageView) -> Reply:
     article = link("Read the article", citation.url)
     if article.style:
         spans += [plain("\n\n"), article]
+    if outlet is not None:
+        spans += [plain("\n\n"), *_card_spans(outlet)]
     return Reply.of(spans)
 
 
@@ -192,6 +195,10 @@ def outlet_reply(query: str, outlet: Outlet | None, registry_size: int) -> Reply
     if outlet is None:
         return Reply.of([plain("No outlet matching "), bold(query), plain(f" among the {registry_size} outlets in "
                          "the registry. Try its name or its domain, e.g. /outlet rt.com")])
+    return Reply.of(_card_spans(outlet))
+
+
+def _card_spans(outlet: Outlet) -> list[Span]:
     head, *lines = card_lines(outlet)
     spans = [bold(head)]
     for line in (line.strip() for line in lines):
@@ -201,7 +208,7 @@ def outlet_reply(query: str, outlet: Outlet | None, registry_size: int) -> Reply
             spans += [plain("\n"), bold(line)]
         else:
             spans.append(plain(f"\n{line}"))
-    return Reply.of(spans)
+    return spans
 
 
 def about_reply(registry: OutletRegistry) -> Reply:
