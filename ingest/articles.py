@@ -46,23 +46,36 @@ def article_id(body: str) -> str:
 
 
 def to_iso_utc(value: object) -> str | None:
-    """ISO 8601 UTC (``2025-08-27T10:00:00Z``) from a date, datetime or string; None when absent."""
-    if value in (None, ""):
+    """ISO 8601 UTC (``2025-08-27T10:00:00Z``) from a date, datetime or string; None when absent.
+
+    Raises ``ValueError`` (and nothing else) for anything that is not a date in years 1-9999 once in UTC.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime):
         moment = value
     else:
-        text = str(value).strip()
+        text = str(value).strip()[:100]
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             try:  # RFC 2822, as in RSS and e-mail: "Tue, 10 Jun 2025 04:00:00 GMT"
                 moment = email.utils.parsedate_to_datetime(text)
-            except (TypeError, ValueError) as error:
-                raise ValueError(f"published_at {value!r} is not an ISO 8601 date") from error
-    if moment.tzinfo is None:  # a date without a zone is taken as UTC rather than as local time
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            except (TypeError, ValueError, IndexError, OverflowError) as error:
+                raise ValueError(f"published_at {_shown(value)} is not an ISO 8601 date") from error
+    try:
+        if moment.tzinfo is None:  # a date without a zone is taken as UTC rather than as local time
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError) as error:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError(f"published_at {_shown(value)} is out of the range of dates") from error
+    # Not strftime("%Y"): it writes year 500 as "500", which is no ISO 8601 date.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _front_matter(text: str, source: str) -> tuple[dict[str, object], str]:

@@ -10,13 +10,16 @@ The MultiHop-RAG corpus is such a list (``--format multihop`` checks its fields 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from ingest.articles import ArticleParseError, build_article
-from ingest.domains import host_of
+from ingest.domains import host_of, outlet_name
 from ingest.provenance import STRENGTH, Claim
 from ingest.types import Article, Evidence, OutletRef
+
+logger = logging.getLogger(__name__)
 
 MULTIHOP_FIELDS = {"title", "author", "source", "published_at", "url", "body"}
 
@@ -28,13 +31,21 @@ def _records(text: str, source: str, *, lines: bool) -> list[Any]:
             if line.strip():
                 try:
                     records.append(json.loads(line))
+                except json.JSONDecodeError as error:  # this line fails alone: see parse_json
+                    records.append(ArticleParseError(f"{source}#line {number}", f"not valid JSON ({error.msg})"))
                 except ValueError as error:
-                    raise ArticleParseError(source, f"line {number} is not valid JSON ({error.msg})") from error
+                    records.append(ArticleParseError(f"{source}#line {number}", f"not valid JSON ({error})"))
+                except RecursionError:
+                    records.append(ArticleParseError(f"{source}#line {number}", "not valid JSON (nested too deeply)"))
         return records
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise ArticleParseError(source, f"not valid JSON ({error.msg} at line {error.lineno})") from error
+    except ValueError as error:  # an integer of more than 4,300 digits (Python's int_max_str_digits)
+        raise ArticleParseError(source, f"not valid JSON ({error})") from error
+    except RecursionError as error:
+        raise ArticleParseError(source, "not valid JSON (nested too deeply)") from error
     if isinstance(data, dict) and isinstance(data.get("articles"), list):
         return data["articles"]
     if isinstance(data, list):
@@ -47,18 +58,44 @@ def _declared(record: dict[str, Any], url: str | None) -> list[Claim]:
     host = host_of(url) if url else None
     claims = []
     for key, role in (("source", "original"), ("publisher", "publisher")):
-        value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            named = OutletRef(name=value.strip(), domain=host)
-            claims.append(Claim(Evidence(f"declared-{key}", value.strip()), named, STRENGTH["declared"], role))
+        if name := outlet_name(record.get(key)):
+            named = OutletRef(name=name, domain=host)
+            claims.append(Claim(Evidence(f"declared-{key}", name), named, STRENGTH["declared"], role))
     if len(claims) == 1 and claims[0].role == "original":  # a source without a publisher is its own host
         claims.append(Claim(claims[0].evidence, claims[0].outlet, STRENGTH["declared"], "publisher"))
     return claims
 
 
+def _text_field(record: dict[str, Any], key: str, where: str) -> str | None:
+    """A string field, or None when absent or not a string; a lone surrogate (``"\\ud800"``) fails the record,
+    since such a string cannot be encoded as UTF-8 to be hashed or stored."""
+    value = record.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ArticleParseError(where, f"{key!r} holds a lone surrogate ({value[error.start]!a}), not text") from error
+    return value
+
+
+def _url(record: dict[str, Any], where: str) -> str | None:
+    url = (_text_field(record, "url", where) or "").strip()
+    if not url:
+        return None
+    if not url.lower().startswith(("http://", "https://")) or host_of(url) is None:
+        raise ArticleParseError(where, f"url {url[:100]!r} is not an http(s) URL with a valid host name")
+    return url
+
+
 def _article(record: Any, where: str, *, multihop: bool) -> Article:
+    if isinstance(record, ArticleParseError):
+        raise record
     if not isinstance(record, dict):
         raise ArticleParseError(where, f"expected an object, got {type(record).__name__}")
+    for key in ("title", "body", "text", "content", "url", "author", "source", "publisher", "published_at", "date",
+                "published"):
+        _text_field(record, key, where)
     if multihop and (missing := MULTIHOP_FIELDS - set(record)):
         raise ArticleParseError(where, f"not a MultiHop-RAG article, missing {sorted(missing)}")
     body = record.get("body") or record.get("text") or record.get("content")
@@ -67,7 +104,7 @@ def _article(record: Any, where: str, *, multihop: bool) -> Article:
     title = record.get("title")
     if not isinstance(title, str) or not title.strip():
         raise ArticleParseError(where, "no title")
-    url = record.get("url") if isinstance(record.get("url"), str) else None
+    url = _url(record, where)
     return build_article(
         title=title,
         paragraphs=body.split("\n"),
@@ -90,8 +127,12 @@ def parse_json(
         raise ArticleParseError(source, "no article objects found")
     for index, record in enumerate(records):
         title = record.get("title") if isinstance(record, dict) else None
-        where = f"{source}#{index}" + (f" ({title[:60]})" if isinstance(title, str) else "")
+        shown = title[:60].encode("utf-8", "backslashreplace").decode() if isinstance(title, str) else None
+        where = f"{source}#{index}" + (f" ({shown})" if shown else "")
         try:
             yield _article(record, where, multihop=multihop)
         except ArticleParseError as error:
             yield error
+        except Exception as error:  # a bug met by one odd record must not cost the records after it
+            logger.debug("unexpected error in %s", where, exc_info=True)
+            yield ArticleParseError(where, f"unexpected {type(error).__name__}: {str(error)[:200]}")

@@ -6,6 +6,7 @@ in a feed or a JSON list never stops the entries after it.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES | JSON_SUFFIX
 FORMATS = ("auto", "text", "html", "feed", "json", "jsonl", "multihop")
 
 Loaded = Article | ArticleParseError
+logger = logging.getLogger(__name__)
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -40,15 +42,22 @@ def is_url(source: str) -> bool:
     return bool(_SCHEME.match(source))
 
 
-def expand_sources(sources: Iterable[str]) -> Iterator[str]:
-    """URLs and files as given; the supported files inside folders (recursively, sorted, hidden ones skipped)."""
+def expand_sources(sources: Iterable[str], on_skip: Callable[[str], None] | None = None) -> Iterator[str]:
+    """URLs and files as given; the supported files inside folders (recursively, sorted, hidden ones skipped).
+
+    Files of other types found in folders go to ``on_skip``. A listed file that is gone by the time it is
+    reached is still yielded, so that loading it reports it rather than the run passing over it in silence.
+    """
     for source in sources:
         path = Path(source)
         if not is_url(source) and path.is_dir():
             for found in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in found.relative_to(path).parts)
-                if found.is_file() and not hidden and found.suffix.lower() in SUPPORTED_SUFFIXES:
+                if any(part.startswith(".") for part in found.relative_to(path).parts) or found.is_dir():
+                    continue
+                if found.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield str(found)
+                elif on_skip is not None:
+                    on_skip(str(found))
         else:
             yield source
 
@@ -101,11 +110,16 @@ def _feed_articles(feed: Feed, source: str, fetch_entry: Callable[[str], Loaded]
                 yield entry_article(entry, feed, source)
         except ArticleParseError as error:
             yield error
+        except Exception as error:  # a bug met by one odd entry must not cost the entries after it
+            logger.debug("unexpected error in an entry of %s", source, exc_info=True)
+            yield ArticleParseError(entry.link or source, f"unexpected {type(error).__name__}: {str(error)[:200]}")
 
 
 def load_file(path: Path, fmt: str = "auto") -> Iterator[Loaded]:
     if not path.exists():
         raise ArticleParseError(path, "no such file or folder")
+    if not path.is_file():
+        raise ArticleParseError(path, "not a regular file")
     check_file_size(path)
     chosen = _format_of_suffix(path) if fmt == "auto" else fmt
     yield from _parse(path.read_bytes(), chosen, str(path), page_url=None, charset=None, fetch_entry=None)

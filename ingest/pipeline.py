@@ -13,17 +13,22 @@ costs a parse and a dictionary lookup per article.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from ingest.articles import ArticleParseError
 from ingest.chunking import chunk_article
 from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
+from ingest.domains import host_of
 from ingest.fetch import Fetcher
-from ingest.loaders import expand_sources, load_source
+from ingest.loaders import expand_sources, is_url, load_source
 from ingest.settings import IngestSettings
-from ingest.store import ChunkStore
+from ingest.store import ChunkStore, clean_ref
 from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
+
+logger = logging.getLogger(__name__)
 
 
 class _RunState:
@@ -75,8 +80,27 @@ def _as_near_copy(article: Article, original_id: str, similarity: float, store: 
                                evidence=(*article.evidence, evidence))
 
 
+def _valid_url(url: str | None) -> str | None:
+    if url and url.lower().startswith(("http://", "https://")) and host_of(url):
+        return url
+    if url:
+        logger.warning("dropped the URL %r: not an http(s) URL with a valid host name", url[:200])
+    return None
+
+
+def checked(article: Article) -> Article:
+    """``article`` as it may be stored: outlet names printable, domains valid host names, URLs http(s) with a
+    valid host; what fails is dropped (and logged) rather than stored, so no reader ever meets it."""
+    fixed = dataclasses.replace(
+        article, publisher=clean_ref(article.publisher), original=clean_ref(article.original),
+        url=_valid_url(article.url), canonical_url=_valid_url(article.canonical_url),
+    )
+    return article if fixed == article else fixed
+
+
 def _store_article(article: Article, state: _RunState, store: ChunkStore, settings: IngestSettings,
                    report: IngestReport, count_word_pieces: Callable[[str], int] | None) -> None:
+    article = checked(article)
     location = article.location
     if state.location_of.get(location) == article.id and article.id in state.articles:
         report.unchanged.append(article.id)
@@ -126,32 +150,47 @@ def ingest_sources(
         return fetcher
 
     try:
-        for source in expand_sources(sources):
+        for source in expand_sources(sources, on_skip=report.skipped.append):
             if on_source:
                 on_source(source)
             try:
                 for loaded in load_source(source, fmt, get_fetcher):
                     if isinstance(loaded, ArticleParseError):
                         report.failed.append(IngestFailure(source=loaded.source, error=loaded.reason))
-                    else:
+                        continue
+                    try:
                         _store_article(loaded, state, store, settings, report, count_word_pieces)
+                    except Exception as error:  # one item's failure, whatever it is; the next item still goes in
+                        report.failed.append(_unexpected(loaded.source_path, error))
             except ArticleParseError as error:
                 report.failed.append(IngestFailure(source=error.source, error=error.reason))
             except OSError as error:
                 report.failed.append(IngestFailure(source=source, error=error.strerror or str(error)))
+            except Exception as error:  # a loader bug: this source fails, the sources after it are still read
+                report.failed.append(_unexpected(source, error))
     finally:
         if fetcher is not None:
             fetcher.close()
     return report
 
 
+def _unexpected(source: str, error: Exception) -> IngestFailure:
+    logger.debug("unexpected error while ingesting %s", source, exc_info=error)
+    return IngestFailure(source=source, error=f"unexpected {type(error).__name__}: {str(error)[:200]}")
+
+
 def remove_articles(ids_or_locations: Iterable[str], store: ChunkStore) -> tuple[list[str], list[str]]:
     """Remove articles by id (with every publication), or one publication by URL or file path: the article
     itself goes only when no other location still publishes it. Returns (what was removed: article ids, or
     the location when only a publication went; keys that matched nothing)."""
-    by_location = {p.location: p.article_id for p in store.publications()}
+    publications = store.publications()
+    by_location = {p.location: p.article_id for p in publications}
+    # A file that names its URL (front matter, canonical link) is published at that URL: its path finds it too.
+    location_of_file = {_same_file(p.source_path): p.location for p in publications if p.source_path}
     removed, missing = [], []
     for key in ids_or_locations:
+        if key not in by_location and (location := location_of_file.get(_same_file(key))):
+            key = location
         if store.has_article(key) and store.delete_article(key):
             removed.append(key)
         elif key in by_location:
@@ -166,3 +205,13 @@ def remove_articles(ids_or_locations: Iterable[str], store: ChunkStore) -> tuple
             missing.append(key)
     return removed, missing
 
+
+
+def _same_file(path: str) -> str:
+    """One spelling of a file path (``./a.txt``, ``a.txt`` and ``/abs/a.txt`` are the same file)."""
+    if is_url(path):
+        return path
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):
+        return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +26,13 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
+from ingest.articles import to_iso_utc
+from ingest.domains import host_of, outlet_name
 from ingest.embedder import DIMENSION
 from ingest.settings import IngestSettings
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
+
+logger = logging.getLogger(__name__)
 
 # Chroma rejects a single add of more than its max batch size (5,461 in 1.5.x).
 _MAX_UPSERT = 5000
@@ -72,9 +77,54 @@ def _ref_metadata(prefix: str, ref: OutletRef | None) -> dict[str, str]:
     return fields
 
 
+def clean_ref(ref: OutletRef | None) -> OutletRef | None:
+    """``ref`` with a printable name and a valid host name as domain (None for a bad domain); None without a name."""
+    if ref is None or (name := outlet_name(ref.name)) is None:
+        return None
+    domain = host_of(ref.domain) if ref.domain else None
+    return ref if (name, domain) == (ref.name, ref.domain) else OutletRef(name=name, domain=domain)
+
+
 def _ref_from(metadata: dict[str, Any], prefix: str) -> OutletRef | None:
-    name = metadata.get(f"{prefix}_name")
-    return OutletRef(name=str(name), domain=metadata.get(f"{prefix}_domain")) if name else None
+    # Records written by older versions (or by hand) may hold anything: a bad value is shown as unknown.
+    name, domain = metadata.get(f"{prefix}_name"), metadata.get(f"{prefix}_domain")
+    if name is None:
+        return None
+    ref = clean_ref(OutletRef(name=str(name), domain=domain if isinstance(domain, str) else None))
+    if ref is None or ref.name != name or ref.domain != domain:
+        logger.warning("stored %s outlet %r (domain %r) is not valid; read as %s", prefix, name, domain, ref)
+    return ref
+
+
+def _stored_date(metadata: dict[str, Any]) -> str | None:
+    value = metadata.get("published_at")
+    if value is None:
+        return None
+    try:
+        if isinstance(value, str) and to_iso_utc(value) == value:
+            return value
+    except ValueError:
+        pass
+    logger.warning("stored published_at %r of %s is not a valid date; read as none", value, metadata.get("article_id"))
+    return None
+
+
+def _stored_int(metadata: dict[str, Any], key: str, default: int) -> int:
+    value = metadata.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _stored_str(metadata: dict[str, Any], key: str) -> str | None:
+    value = metadata.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _stored_url(metadata: dict[str, Any]) -> str | None:
+    url = _stored_str(metadata, "url")
+    if url is None or (url.lower().startswith(("http://", "https://")) and host_of(url)):
+        return url
+    logger.warning("stored url %r of %s is not a valid http(s) URL; read as none", url, metadata.get("article_id"))
+    return None
 
 
 def _article_metadata(article: Article) -> dict[str, Any]:
@@ -117,34 +167,37 @@ class ChunkExport:
     vectors: np.ndarray
 
 
-def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+def _passage(chunk_id: str, text: str | None, meta: dict[str, Any] | None, score: float) -> Passage:
+    meta, text = meta or {}, text or ""
+    start = _stored_int(meta, "start", 0)
     return Passage(
         chunk_id=chunk_id,
-        article_id=str(meta["article_id"]),
+        article_id=str(meta.get("article_id", "")),
         text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
+        start=start,
+        end=_stored_int(meta, "end", start + len(text)),
         title=str(meta.get("title", "")),
-        url=meta.get("url"),
-        published_at=meta.get("published_at"),
+        url=_stored_url(meta),
+        published_at=_stored_date(meta),
         publisher=_ref_from(meta, "publisher"),
         original=_ref_from(meta, "original"),
         score=score,
-        duplicate_of=meta.get("duplicate_of"),
+        duplicate_of=_stored_str(meta, "duplicate_of"),
     )
 
 
-def _record(article_id: str, meta: dict[str, Any]) -> ArticleRecord:
+def _record(article_id: str, meta: dict[str, Any] | None) -> ArticleRecord:
+    meta = meta or {}
     return ArticleRecord(
         id=article_id,
         title=str(meta.get("title", "")),
-        url=meta.get("url"),
-        published_at=meta.get("published_at"),
+        url=_stored_url(meta),
+        published_at=_stored_date(meta),
         publisher=_ref_from(meta, "publisher"),
         original=_ref_from(meta, "original"),
-        chunk_count=int(meta.get("chunk_count", 0)),
+        chunk_count=_stored_int(meta, "chunk_count", 0),
         source_path=str(meta.get("source_path", "")),
-        duplicate_of=meta.get("duplicate_of"),
+        duplicate_of=_stored_str(meta, "duplicate_of"),
         location=str(meta.get("canonical_url") or meta.get("url") or meta.get("source_path", "")),
     )
 
@@ -231,21 +284,28 @@ class ChunkStore:
         """Every location and the article it holds (of one article, when ``article_id`` is given)."""
         found = self._publications.get(where={"article_id": article_id} if article_id else None, include=["metadatas"])
         return [
-            Publication(location=str(m["location"]), article_id=str(m["article_id"]), url=m.get("url"),
-                        publisher=_ref_from(m, "publisher"))
-            for m in found["metadatas"] or []
+            Publication(location=str(m.get("location", "")), article_id=str(m.get("article_id", "")),
+                        url=_stored_url(m), publisher=_ref_from(m, "publisher"),
+                        source_path=str(m.get("source_path", "")))
+            for m in found["metadatas"] or [] if m
         ]
 
     def signatures(self) -> dict[str, str]:
         """The MinHash signature (hex) of every stored article, for near-duplicate detection."""
         found = self._articles.get(include=["metadatas"])
-        return {i: str(m.get("minhash", "")) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)}
+        return {i: str((m or {}).get("minhash", "")) for i, m in
+                zip(found["ids"], found["metadatas"] or [], strict=True)}
 
     def article_evidence(self, article_id: str) -> tuple[Evidence, ...]:
         found = self._articles.get(ids=[article_id], include=["metadatas"])
         if not found["ids"]:
             return ()
-        return tuple(Evidence(rule, text) for rule, text in json.loads(found["metadatas"][0].get("evidence", "[]")))
+        try:
+            rows = json.loads((found["metadatas"][0] or {}).get("evidence", "[]"))
+            return tuple(Evidence(str(rule), str(text)) for rule, text in rows)
+        except (TypeError, ValueError, RecursionError):
+            logger.warning("stored evidence of %s is not readable; read as none", article_id)
+            return ()
 
     def article(self, article_id: str) -> ArticleRecord | None:
         found = self._articles.get(ids=[article_id], include=["metadatas"])

@@ -142,6 +142,8 @@ class Publication:
     article_id: str
     url: str | None
     publisher: OutletRef | None
+    #: The file or URL it was read from (a file's location is its URL when it names one).
+    source_path: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +178,5 @@ class IngestReport:
     failed: list[IngestFailure] = field(default_factory=list)
     syndicated: list[SyndicationLink] = field(default_factory=list)
     chunks: int = 0
+    #: Files in the given folders that are of no supported type (not read; a run with only these still succeeds).
+    skipped: list[str] = field(default_factory=list)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -55,6 +57,10 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], fmt: str, json_: bool) 
         report = desk.ingest(sources, fmt=fmt)
     for failure in report.failed:
         click.echo(f"failed: {failure.source}: {failure.error}", err=True)
+    if report.skipped:
+        suffixes = Counter(Path(p).suffix.lower() or "(none)" for p in report.skipped)
+        kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(suffixes.items()))
+        click.echo(f"skipped {len(report.skipped)} unsupported file(s) in folders: {kinds}", err=True)
     if json_:
         print_json(dataclasses.asdict(report))
     else:
