@@ -18,8 +18,15 @@ from pathlib import Path
 
 import yaml
 
-from ingest.domains import host_of
-from ingest.provenance import STRENGTH, Claim, body_claims, decide, publisher_from_url, split_footer
+from ingest.provenance import (
+    STRENGTH,
+    Claim,
+    body_claims,
+    decide,
+    publisher_from_url,
+    ref_from_domain,
+    split_footer,
+)
 from ingest.types import Article, Evidence, OutletRef
 
 MAX_FILE_BYTES = 20_000_000
@@ -185,7 +192,8 @@ def parse_text(text: str, source: str) -> Article:
     claims = []
     if fields.get("publisher"):
         name = str(fields["publisher"]).strip()
-        declared = OutletRef(name=name, domain=host_of(name) if "." in name else None)
+        site = ref_from_domain(name) if "." in name else None
+        declared = OutletRef(name=name, domain=site.domain if site else None)
         claims.append(Claim(Evidence("declared-publisher", name), declared, STRENGTH["declared"], "publisher"))
     return build_article(
         title=title,

@@ -47,7 +47,10 @@ class Claim:
 def ref_from_domain(text: str) -> OutletRef | None:
     """A site named by a URL or host. The full host is kept (``economictimes.indiatimes.com``): the registry
     resolves it through its parent domains, and shared domains must not merge unrelated sites."""
-    host = host_of(text)
+    try:
+        host = host_of(text)
+    except ValueError:  # urllib refuses some hostile addresses ("http://[x" is an invalid IPv6 URL)
+        return None
     return OutletRef(name=host, domain=host) if host else None
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from ingest.articles import MAX_BODY_CHARS, MAX_FRONT_MATTER_CHARS, ArticleParseError, parse_text
 from ingest.dedup import SHINGLE_SAMPLE_CHARS, signature
-from ingest.feeds import html_to_paragraphs, parse_feed
+from ingest.feeds import entry_article, html_to_paragraphs, parse_feed
 from ingest.jsonfmt import parse_json
 from ingest.loaders import load_file
 from ingest.provenance import FOOTER_MAX_CHARS, FOOTER_RULES, footer_claims, split_footer
@@ -228,3 +228,11 @@ def test_a_nul_in_the_first_8_kb_still_marks_a_binary_file(tmp_path: Path) -> No
     with pytest.raises(ArticleParseError, match="binary file"):
         list(load_file(path))
 
+
+def test_an_invalid_ipv6_address_as_publisher_or_feed_link_is_no_crash() -> None:
+    # urllib raises ValueError("Invalid IPv6 URL") on these; only ArticleParseError may leave a parser.
+    article = parse_text("---\npublisher: http://[news.example\n---\nHeadline\nThe body.\n", "x.md")
+    assert article.publisher is not None and article.publisher.domain is None
+    feed = parse_feed(b"<rss><channel><link>a://[</link><item><title>T</title><description>" + b"Words. " * 80
+                      + b"</description></item></channel></rss>", "f.xml")
+    assert entry_article(feed.entries[0], feed, "f.xml").body.startswith("Words.")
