@@ -18,14 +18,30 @@ from pathlib import Path
 
 import yaml
 
-from ingest.domains import host_of
-from ingest.provenance import STRENGTH, Claim, body_claims, decide, publisher_from_url, split_footer
+from ingest.provenance import (
+    STRENGTH,
+    Claim,
+    body_claims,
+    decide,
+    publisher_from_url,
+    ref_from_domain,
+    split_footer,
+)
 from ingest.types import Article, Evidence, OutletRef
 
 MAX_FILE_BYTES = 20_000_000
+#: The longest article text (paragraphs, in characters) that is indexed. A file may hold many articles up
+#: to ``MAX_FILE_BYTES``, but one article's text is chunked, embedded and MinHashed as a whole, so this
+#: bounds the time and memory one article costs (measured in #10: README, "Limits per article").
+MAX_BODY_CHARS = 500_000
+#: Front matter is a handful of one-line ``key: value`` pairs; a longer block is refused.
+MAX_FRONT_MATTER_CHARS = 4_000
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _FRONT_MATTER_KEYS = {"title", "url", "published_at", "author", "publisher"}
+# C0 control characters except tab, line feed and carriage return, and DEL: never text, and NUL breaks
+# tokenizers and stores downstream, so they are removed wherever article text enters (#10).
+_CONTROL_CHARS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 class ArticleParseError(ValueError):
@@ -34,6 +50,11 @@ class ArticleParseError(ValueError):
     def __init__(self, source: object, reason: str) -> None:
         super().__init__(f"{source}: {reason}")
         self.source, self.reason = str(source), reason
+
+
+def strip_control_chars(text: str) -> str:
+    """``text`` without C0 control characters other than tab, line feed and carriage return (and without DEL)."""
+    return text.translate(_CONTROL_CHARS)
 
 
 def normalise_body(body: str) -> str:
@@ -78,11 +99,36 @@ def _shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _check_front_matter_events(block: str, source: str) -> None:
+    """Refuse what plain ``key: value`` lines never need: anchors and aliases (a few hundred bytes of nested
+    ``&a``/``*a`` expand to gigabytes when loaded), tags, and lists or mappings as values.
+
+    The YAML events are walked before anything is constructed, so a bomb is refused without being expanded.
+    """
+    depth = 0
+    for event in yaml.parse(block, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ArticleParseError(source, "front matter may not use YAML anchors or aliases (&name, *name)")
+        if getattr(event, "tag", None) and not isinstance(event, yaml.CollectionStartEvent):
+            raise ArticleParseError(source, f"front matter may not use YAML tags ({event.tag})")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > 1:
+                raise ArticleParseError(source, "front-matter values must be plain text, not lists or mappings")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _front_matter(text: str, source: str) -> tuple[dict[str, object], str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    if match.end() > MAX_FRONT_MATTER_CHARS:
+        raise ArticleParseError(
+            source, f"front matter is {match.end():,} characters, over the {MAX_FRONT_MATTER_CHARS:,}-character limit"
+        )
     try:
+        _check_front_matter_events(match.group(1), source)
         fields = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as error:
         raise ArticleParseError(source, f"front matter is not valid YAML ({error})") from error
@@ -111,7 +157,12 @@ def build_article(
     footer, the body's dateline and copyright lines and the URL add theirs, and the strongest claim for
     each role names the original outlet and the publisher (``ingest.provenance.decide``).
     """
-    paragraphs = [p.strip() for p in paragraphs if p and p.strip()]
+    paragraphs = [p.strip() for p in (strip_control_chars(p) for p in paragraphs if p) if p.strip()]
+    if (size := sum(map(len, paragraphs))) > MAX_BODY_CHARS:
+        raise ArticleParseError(
+            source, f"the article text is {size:,} characters, over the {MAX_BODY_CHARS:,}-character limit per article"
+        )
+    title, author = strip_control_chars(title), strip_control_chars(author) if author else author
     body_paragraphs, footer_claims, footer_text = split_footer(paragraphs)
     if not body_paragraphs:
         raise ArticleParseError(source, "no body text" + (" after the headline" if title else ""))
@@ -154,7 +205,8 @@ def parse_text(text: str, source: str) -> Article:
     claims = []
     if fields.get("publisher"):
         name = str(fields["publisher"]).strip()
-        declared = OutletRef(name=name, domain=host_of(name) if "." in name else None)
+        site = ref_from_domain(name) if "." in name else None
+        declared = OutletRef(name=name, domain=site.domain if site else None)
         claims.append(Claim(Evidence("declared-publisher", name), declared, STRENGTH["declared"], "publisher"))
     return build_article(
         title=title,
@@ -172,7 +224,8 @@ def decode_text(raw: bytes, source: str, charset: str | None = None) -> str:
     if b"\x00" in raw[:8192]:
         raise ArticleParseError(source, "binary file, not text")
     try:
-        return raw.decode(charset or "utf-8-sig")
+        # NUL further in (and other control characters) is dropped rather than refused: see strip_control_chars.
+        return strip_control_chars(raw.decode(charset or "utf-8-sig"))
     except (UnicodeDecodeError, LookupError) as error:
         where = f" (byte {error.start})" if isinstance(error, UnicodeDecodeError) else ""
         raise ArticleParseError(source, f"not valid {charset or 'UTF-8'}{where}") from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import io
 import re
 import warnings
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from ingest.domains import registrable_domain
 from ingest.provenance import STRENGTH, Claim, ref_from_domain
 from ingest.types import Article, Evidence, OutletRef
 
-_TAG = re.compile(r"<[^>]+>")
+# A tag cannot contain "<": with "[^>]+", every "<" of a long run without ">" scanned to the end (quadratic; #10).
+_TAG = re.compile(r"<[^<>]+>")
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote)>|<br\s*/?>", re.I)
 #: An entry whose text is shorter than this is a teaser: the article is at its link.
 MIN_FULL_TEXT_CHARS = 400
@@ -55,7 +57,10 @@ def parse_feed(data: bytes, source: str) -> Feed:
     """Entries of an RSS/Atom document; a document that is not a feed at all is an ``ArticleParseError``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # feedparser warns on its own deprecated aliases
-        parsed = feedparser.parse(data)
+        # Always a stream: given bytes or a string, feedparser first tries them as a URL (and fetches it) or
+        # as a file name (and reads it), so a feed whose body is "/etc/passwd" or "/dev/zero" read that file (#10).
+        # SEE: the docstring of feedparser.parse ("Wrap an untrusted string in a io.BytesIO").
+        parsed = feedparser.parse(io.BytesIO(data))
     entries = []
     for entry in parsed.entries:
         content = entry.get("content") or []

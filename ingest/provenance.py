@@ -22,6 +22,9 @@ _DASH = r"(?:--|[-–—])"
 _PLACE = r"[A-Z][A-Za-z.'’ -]{1,40}?(?:,\s*[A-Z][a-z]{1,4}\.?)?(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2}\.?)?"
 HEAD_CHARS = 300
 TAIL_CHARS = 1000
+#: A longer paragraph is article text, never a footer (credit lines are a sentence or two). The bound also
+#: keeps the footer rules' work per paragraph constant on hostile paragraphs of hundreds of KB (#10).
+FOOTER_MAX_CHARS = 2000
 
 #: Strength of each kind of evidence, strongest (lowest) first; the order of the notes' evidence ranking,
 #: then what page metadata and addresses say.
@@ -44,7 +47,10 @@ class Claim:
 def ref_from_domain(text: str) -> OutletRef | None:
     """A site named by a URL or host. The full host is kept (``economictimes.indiatimes.com``): the registry
     resolves it through its parent domains, and shared domains must not merge unrelated sites."""
-    host = host_of(text)
+    try:
+        host = host_of(text)
+    except ValueError:  # urllib refuses some hostile addresses ("http://[x" is an invalid IPv6 URL)
+        return None
     return OutletRef(name=host, domain=host) if host else None
 
 
@@ -96,16 +102,19 @@ FOOTER_RULES = (
          re.compile(r"©\s?\d{4},? ([^,©]{2,60}?),?\s+Distributed by (?:Tribune Content Agency|McClatchy-Tribune)"),
          _group(1)),
     Rule("appeared-first-on", "footer",
-         re.compile(r"(?:The|This) post (?:.+? )?(?:first )?appeared first on \"?(.+?)\"?\s*\.?\s*(?:\[|$)",
+         # The title is bounded ({1,300}): unbounded, every "The post " in a long paragraph scanned to its end
+         # (quadratic: 43 s on 153 KB of "The post The post ..."; #10).
+         re.compile(r"(?:The|This) post (?:.{1,300}? )?(?:first )?appeared first on \"?(.+?)\"?\s*\.?\s*(?:\[|$)",
                     re.I | re.M),
          _group(1)),
     Rule("republished-from", "footer",
          re.compile(r"republished (?:here )?(?:with (?:the author's )?permission )?from \[?([^\]\n.(]+)", re.I),
          _group(1)),
+    # The name is bounded ({1,200}) for the same reason: each start would otherwise scan to the next full stop.
     Rule("originally-published", "footer",
          re.compile(r"(?:(?:This|The) (?:article|story|post|report|piece|interview) (?:was |has been )?|^)"
-                    r"(?:originally|first) (?:published|appeared) (?:by|on|in|at) \[?(" + _URL + r"|[^\].\n(]+?)\]?"
-                    r"(?:\.\s|\.$|$|,| and | on )", re.I | re.M), _group(1)),
+                    r"(?:originally|first) (?:published|appeared) (?:by|on|in|at) \[?(" + _URL + r"|[^\].\n(]{1,200}?)"
+                    r"\]?(?:\.\s|\.$|$|,| and | on )", re.I | re.M), _group(1)),
 )
 
 HEAD_RULES = (
@@ -158,6 +167,8 @@ def _claims(rules: Iterable[Rule], text: str, *, first_only: bool = False) -> li
 
 def footer_claims(paragraph: str) -> list[Claim]:
     """Claims of a paragraph that is a syndication footer; empty when it is ordinary text."""
+    if len(paragraph) > FOOTER_MAX_CHARS:
+        return []
     text = _normalise(paragraph)
     claims = _claims(FOOTER_RULES, text, first_only=True)
     if not claims or (len(text) > 600 and all(c.evidence.rule == "originally-published" for c in claims)):

@@ -7,8 +7,10 @@ import re
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace and an
 # opening capital, digit or quote; a line break always ends one (articles hold a paragraph per line).
 # Abbreviations like "U.S. officials" may split early, which only shortens a quote: quotes stay verbatim.
+# A line break's whitespace run is matched from its first character only, (?<!\s): tried from every
+# position of a long run of spaces without a newline, the search was quadratic (#10).
 _SENTENCE_END = re.compile(
-    r"""(?<=[.!?])["'”’)\]]*(?=[ \t]+["'“”‘’(\[]?[A-Z0-9])|\s*\n\s*"""
+    r"""(?<=[.!?])["'”’)\]]*(?=[ \t]+["'“”‘’(\[]?[A-Z0-9])|(?<!\s)\s*\n\s*"""
 )
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
