@@ -30,8 +30,9 @@ def test_html_page_gives_text_without_boilerplate_and_its_provenance() -> None:
     assert article.url == "https://harbourgazette.example/2026/10/harbour-reopens"
     assert article.site_name == "The Harbour Gazette"
     assert {e.rule for e in article.evidence} >= {"html-canonical-link", "og-site-name", "jsonld-publisher"}
-    # A saved page has no host address: og:site_name names its publisher.
-    assert article.publisher == OutletRef(name="The Harbour Gazette", domain=None)
+    # A saved page's site name and its canonical address are one outlet (#11): named and with its domain.
+    assert article.publisher == OutletRef(name="The Harbour Gazette", domain="harbourgazette.example")
+    assert article.original == article.publisher, "a site is not the republisher of itself"
 
 
 def test_canonical_link_to_another_site_names_the_original() -> None:
