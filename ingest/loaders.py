@@ -96,7 +96,12 @@ def _feed_articles(feed: Feed, source: str, fetch_entry: Callable[[str], Loaded]
         try:
             if not entry.full_text and entry.link and fetch_entry is not None:
                 # A teaser entry: the article is the linked page (only when the feed itself came from the web).
-                yield fetch_entry(entry.link)
+                linked = fetch_entry(entry.link)
+                if isinstance(linked, ArticleParseError) and entry.text:
+                    # Nothing is lost: the feed's own text stays, with a note of why the page is missing (#11).
+                    yield entry_article(entry, feed, source, note=f"{linked.reason}; kept the feed's own text")
+                else:
+                    yield linked
             else:
                 yield entry_article(entry, feed, source)
         except ArticleParseError as error:

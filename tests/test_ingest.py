@@ -113,10 +113,11 @@ def test_url_page_and_summary_feed_fetch_linked_pages(desk: Newsdesk, http_serve
     </channel></rss>"""
     http_server.add("/feed.rss", feed.encode(), content_type="application/rss+xml")
     report = desk.ingest([http_server.url("/feed.rss")])
-    assert len(report.added) == 1, report
-    assert [(f.source, f.error) for f in report.failed] == [
-        (http_server.url("/story-2"), "linked article from the feed: HTTP 404 Not Found")]
-    record = desk.sources()[0]
+    # The entry whose page is gone keeps the feed's own text, with a one-line note why (#11).
+    assert len(report.added) == 2 and report.failed == [], report
+    notes = [e.text for e in desk.store.article_evidence(report.added[1]) if e.rule == "feed-text-only"]
+    assert notes == ["linked article from the feed: HTTP 404 Not Found; kept the feed's own text"], notes
+    record = next(r for r in desk.sources() if r.id == report.added[0])
     assert record.title == "Harbour reopens after storm"  # the full page, not the teaser
     assert desk.store.article_body(record.id).startswith("Port Aldren's inner harbour reopened")
     paths = [r.path for r in http_server.requests]
