@@ -11,6 +11,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
+import charset_normalizer
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -261,6 +262,53 @@ def page_claims(meta: PageMetadata, page_url: str | None, title: str, author: st
             claims.append(Claim(evidence, source, STRENGTH["canonical"]))
     claims += portal_claims(canonical or meta.og_url or page_url)
     return claims, tuple(confirming), clean_title
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s{0,5}=\s{0,5}["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s{0,100}<\?xml[^>]{0,200}?encoding\s{0,5}=\s{0,5}["']([A-Za-z0-9_.:-]{1,40})""", re.I)
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+#: Single-byte charsets a page may declare while its bytes are UTF-8 (the declaration outlived a re-save).
+_LATIN = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii", "ascii"}
+SNIFF_BYTES = 4096
+
+
+def declared_charset(raw: bytes) -> str | None:
+    """The charset a page declares in its first bytes: a BOM, an XML declaration or a ``<meta>`` tag."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:SNIFF_BYTES]
+    found = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    return found.group(1).decode("ascii").lower() if found else None
+
+
+def decode_html(raw: bytes, source: str, http_charset: str | None = None) -> str:
+    """A page's text: by its BOM, the HTTP charset, its declared charset, then UTF-8, then detection.
+
+    A declared Latin-1/Windows-1252 page whose bytes are valid UTF-8 with non-ASCII characters is read as
+    UTF-8 (real pages keep old declarations after being re-saved as UTF-8; #11).
+    """
+    declared = declared_charset(raw)
+    if b"\x00" in raw[:8192] and declared != "utf-16":
+        raise ArticleParseError(source, "binary file, not HTML")
+    candidates = [c for c in (declared if declared in ("utf-8-sig", "utf-16") else None, http_charset, declared)
+                  if c]
+    for charset in [*candidates, "utf-8"]:
+        try:
+            text = raw.decode(charset)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if charset.lower() in _LATIN and not raw.isascii():
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        return text
+    best = charset_normalizer.from_bytes(raw[:500_000]).best()
+    if best is None:
+        tried = ", ".join([*candidates, "utf-8"])
+        raise ArticleParseError(source, f"cannot tell the page's character encoding (tried {tried}); save it as UTF-8")
+    return raw.decode(best.encoding, errors="replace")
 
 
 def parse_html(html: str, source: str, page_url: str | None = None) -> Article:

@@ -19,7 +19,7 @@ from ingest.articles import (
 )
 from ingest.feeds import Feed, entry_article, parse_feed
 from ingest.fetch import Fetcher, FetchError
-from ingest.html import parse_html
+from ingest.html import decode_html, parse_html
 from ingest.jsonfmt import parse_json
 from ingest.types import Article
 
@@ -82,7 +82,7 @@ def _parse(data: bytes, fmt: str, source: str, *, page_url: str | None, charset:
         feed = parse_feed(data, source)
         yield from _feed_articles(feed, source, fetch_entry)
         return
-    text = decode_text(data, source, charset)
+    text = decode_html(data, source, charset) if fmt == "html" else decode_text(data, source, charset)
     if fmt == "html":
         yield parse_html(text, source, page_url=page_url)
     elif fmt in ("json", "jsonl", "multihop"):

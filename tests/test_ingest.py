@@ -162,7 +162,7 @@ def test_bad_files_each_get_one_line_and_the_rest_ingest(cli_env: dict[str, str]
     assert names == {
         "binary.txt": "binary file, not text",
         "empty.md": "empty file",
-        "latin1.txt": "not valid UTF-8 (byte 3)",
+        "latin1.txt": "not valid UTF-8 (byte 3); save it as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)",
         "huge.txt": "52 MB is over the 20 MB limit",
         "feed.xml": names["feed.xml"],
         "cut.html": "no article text found in the HTML",
