@@ -10,13 +10,15 @@ import json
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import charset_normalizer
 import lxml.html
 import trafilatura
 from lxml import etree
 
-from ingest.articles import ArticleParseError, build_article
+from ingest.articles import ArticleParseError, build_article, to_iso_utc
 from ingest.credits import byline_claims, credit_claims, portal_claims, wire_of
 from ingest.identity import (
     host_of,
@@ -264,6 +266,36 @@ def page_claims(meta: PageMetadata, page_url: str | None, title: str, author: st
     return claims, tuple(confirming), clean_title
 
 
+#: Fewer words than this is not an article (a teaser, a headline); a short wire brief has about 40.
+MIN_ARTICLE_WORDS = 20
+#: One paragraph this short that carries a photo credit is a caption, not an article.
+MAX_CAPTION_WORDS = 60
+_CAPTION = re.compile(r"\((?:AP|Reuters|AFP|EPA|Getty)[^()]{0,80}\)\s*$|\b(?:AP|AFP|EPA) Photo\b|Getty Images|"
+                      r"\b(?:Photo|Image|Picture)(?: credit)?:", re.I)
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)/(?:[A-Za-z]{1,20}/)?(\d\d?)/(\d\d?)(?:/|$)")
+
+
+def date_in_url(url: str) -> str | None:
+    """``…/2010/POLITICS/08/13/…`` → ``2010-08-13``: the date many sites put in an article's address."""
+    found = _URL_DATE.search(urlsplit(url[:2000]).path) if url else None
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else None
+
+
+def plausible_date(value: object) -> bool:
+    """A date a page can have been published on: it parses, and lies between 1990 and next year
+    (JSON-LD ``0001-01-01`` is a placeholder, not a date)."""
+    if not value:
+        return False
+    try:
+        iso = to_iso_utc(value)
+    except ValueError:
+        return False
+    return iso is not None and "1990" <= iso[:4] <= str(datetime.now(UTC).year + 1)
+
+
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,300}?charset\s{0,5}=\s{0,5}["']?([A-Za-z0-9_.:-]{1,40})""", re.I)
 _XML_ENCODING = re.compile(rb"""^\s{0,100}<\?xml[^>]{0,200}?encoding\s{0,5}=\s{0,5}["']([A-Za-z0-9_.:-]{1,40})""", re.I)
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -327,14 +359,24 @@ def parse_html(html: str, source: str, page_url: str | None = None) -> Article:
     claims, same_site_evidence, title = page_claims(meta, page_url, title, document.author)
     if paragraphs and title and paragraphs[0].strip() == title:
         paragraphs = paragraphs[1:]
+    words = sum(len(p.split()) for p in paragraphs)
+    caption = len(paragraphs) == 1 and words < MAX_CAPTION_WORDS and bool(_CAPTION.search(paragraphs[0][:1000]))
+    if words < MIN_ARTICLE_WORDS or caption:
+        # A photo caption or a teaser is not an article: say so rather than store it (#11).
+        preview = " ".join(" ".join(paragraphs).split()[:12])
+        why = "it reads as a photo caption" if caption else f"the minimum is {MIN_ARTICLE_WORDS}"
+        raise ArticleParseError(source, f"only {words} words extracted: {preview!r}; not stored as an article ({why})")
+    own_address = page_url or meta.og_url or meta.canonical_url or ""
     return build_article(
         title=title,
         paragraphs=paragraphs,
         source=source,
         url=page_url or meta.og_url or meta.canonical_url or document.url,
         canonical_url=meta.canonical_url,
-        # The page's own publication metadata first; trafilatura's date may be guessed from the text.
-        published_at=meta.published_time or meta.jsonld_published or document.date,
+        # The page's own publication metadata first, then the date in its own address; trafilatura's
+        # date is a guess (from sidebars, tickers, copyright years) and comes last.
+        published_at=next((d for d in (meta.published_time, meta.jsonld_published, date_in_url(own_address),
+                                       document.date) if plausible_date(d)), None),
         author=document.author,
         claims=claims,
         site_name=meta.site_name,
