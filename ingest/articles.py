@@ -228,7 +228,9 @@ def decode_text(raw: bytes, source: str, charset: str | None = None) -> str:
         return strip_control_chars(raw.decode(charset or "utf-8-sig"))
     except (UnicodeDecodeError, LookupError) as error:
         where = f" (byte {error.start})" if isinstance(error, UnicodeDecodeError) else ""
-        raise ArticleParseError(source, f"not valid {charset or 'UTF-8'}{where}") from error
+        # Guessing the encoding of a short text is unreliable (Latin-1 reads as cp1250), so say how to fix it.
+        fix = "" if charset else "; save it as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)"
+        raise ArticleParseError(source, f"not valid {charset or 'UTF-8'}{where}{fix}") from error
 
 
 def check_file_size(path: Path) -> None:

@@ -8,8 +8,10 @@ import re
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
+from lxml import etree
 
 from ingest.articles import ArticleParseError, build_article
 from ingest.domains import registrable_domain
@@ -46,6 +48,66 @@ def html_to_paragraphs(markup: str) -> list[str]:
     return [" ".join(html_lib.unescape(line).split()) for line in text.split("\n") if line.strip()]
 
 
+#: Redirect services that wrap an article's address in a query parameter (Google Alerts, Google News).
+_WRAPPER_PARAMS = {"google.com": ("url", "q"), "news.google.com": ("url",)}
+_MAX_URL_CHARS = 4000
+
+
+def unwrap_url(url: str | None, base: str | None = None) -> str | None:
+    """The real article address behind a redirect wrapper (``google.com/url?…&url=X`` → X); relative
+    links are resolved against the feed's own address. Other addresses come back as they are."""
+    if not url:
+        return url
+    url = url.strip()[:_MAX_URL_CHARS]
+    if base and not url.lower().startswith(("http://", "https://")):
+        url = urljoin(base, url)
+    for _ in range(3):  # a wrapper inside a wrapper, at most three deep
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return url
+        host = (parts.hostname or "").removeprefix("www.")
+        names = _WRAPPER_PARAMS.get(host, ())
+        if host == "google.com" and parts.path.rstrip("/") != "/url":
+            names = ()  # only google.com/url is a redirect; other Google pages are pages
+        query = parse_qs(parts.query)
+        inner = next((query[n][0] for n in names if query.get(n)), None)
+        if not inner or not inner.lower().startswith(("http://", "https://")):
+            return url
+        url = inner
+    return url
+
+
+def original_links(data: bytes) -> dict[str, str]:
+    """``feedburner:origLink`` / ``pheedo:origLink`` of each item, by the item's own link.
+
+    feedparser keeps origLink on well-formed items, but real feeds put it after a stray ``<item />``
+    (FeedBurner's pcmag feed), where feedparser loses it; a recovering XML parse keeps it with its item.
+    """
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return {}
+    if root is None:
+        return {}
+    found: dict[str, str] = {}
+    items = root.xpath("//*[local-name()='item' or local-name()='entry']"
+                       "[not(ancestor::*[local-name()='item' or local-name()='entry'])]")
+    for item in items[:2000]:
+        link = item.xpath("string(*[local-name()='link'][1])").strip() or item.xpath(
+            "string(*[local-name()='link'][1]/@href)").strip()
+        original = item.xpath("string(.//*[translate(local-name(),'ORIGLINK','origlink')='origlink'][1])").strip()
+        if link and original.lower().startswith(("http://", "https://")):
+            found[link[:_MAX_URL_CHARS]] = original[:_MAX_URL_CHARS]
+    return found
+
+
+def plain_title(title: str) -> str:
+    """A feed title without markup (Google Alerts wraps matched words in ``<b>``), entities decoded."""
+    return " ".join(html_lib.unescape(_TAG.sub("", html_lib.unescape(title[:2000]))).split())
+
+
 def _entry_date(entry: feedparser.FeedParserDict) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if parsed:
@@ -62,14 +124,20 @@ def parse_feed(data: bytes, source: str) -> Feed:
         # SEE: the docstring of feedparser.parse ("Wrap an untrusted string in a io.BytesIO").
         parsed = feedparser.parse(io.BytesIO(data))
     entries = []
+    origins = original_links(data)
+    base = parsed.feed.get("link")
     for entry in parsed.entries:
+        if not (entry.get("title") or entry.get("link") or entry.get("summary") or entry.get("content")):
+            continue  # a stray empty <item />: debris, not an entry
         content = entry.get("content") or []
         markup = max((c.get("value", "") for c in content), key=len, default="") or entry.get("summary", "")
         text = "\n".join(html_to_paragraphs(markup))
+        # The article's real address before anything else uses it: origLink, then the unwrapped link.
+        link = entry.get("feedburner_origlink") or entry.get("pheedo_origlink") or origins.get(entry.get("link", ""))
         entries.append(
             FeedEntry(
-                title=html_lib.unescape(entry.get("title", "")).strip(),
-                link=entry.get("link"),
+                title=plain_title(entry.get("title", "")),
+                link=unwrap_url(link or entry.get("link"), base),
                 published_at=_entry_date(entry),
                 author=entry.get("author"),
                 text=text,
@@ -87,8 +155,9 @@ def parse_feed(data: bytes, source: str) -> Feed:
     return Feed(title=parsed.feed.get("title"), link=parsed.feed.get("link"), entries=entries)
 
 
-def entry_article(entry: FeedEntry, feed: Feed, source: str) -> Article:
-    """The article an entry carries in full (or its summary, when the linked page cannot be fetched)."""
+def entry_article(entry: FeedEntry, feed: Feed, source: str, note: str | None = None) -> Article:
+    """The article an entry carries in full (or its summary, when the linked page cannot be fetched:
+    ``note`` then says why, and is kept with the article's evidence)."""
     claims = []
     if feed.link and (site := ref_from_domain(feed.link)):
         named = OutletRef(name=feed.title or site.name, domain=site.domain)
@@ -109,4 +178,5 @@ def entry_article(entry: FeedEntry, feed: Feed, source: str) -> Article:
         published_at=entry.published_at,
         author=entry.author,
         claims=claims,
+        evidence=(Evidence("feed-text-only", note),) if note else (),
     )

@@ -20,7 +20,7 @@ from ingest.articles import (
 )
 from ingest.feeds import Feed, entry_article, parse_feed
 from ingest.fetch import Fetcher, FetchError
-from ingest.html import parse_html
+from ingest.html import decode_html, parse_html
 from ingest.jsonfmt import parse_json
 from ingest.types import Article
 
@@ -91,7 +91,7 @@ def _parse(data: bytes, fmt: str, source: str, *, page_url: str | None, charset:
         feed = parse_feed(data, source)
         yield from _feed_articles(feed, source, fetch_entry)
         return
-    text = decode_text(data, source, charset)
+    text = decode_html(data, source, charset) if fmt == "html" else decode_text(data, source, charset)
     if fmt == "html":
         yield parse_html(text, source, page_url=page_url)
     elif fmt in ("json", "jsonl", "multihop"):
@@ -105,7 +105,12 @@ def _feed_articles(feed: Feed, source: str, fetch_entry: Callable[[str], Loaded]
         try:
             if not entry.full_text and entry.link and fetch_entry is not None:
                 # A teaser entry: the article is the linked page (only when the feed itself came from the web).
-                yield fetch_entry(entry.link)
+                linked = fetch_entry(entry.link)
+                if isinstance(linked, ArticleParseError) and entry.text:
+                    # Nothing is lost: the feed's own text stays, with a note of why the page is missing (#11).
+                    yield entry_article(entry, feed, source, note=f"{linked.reason}; kept the feed's own text")
+                else:
+                    yield linked
             else:
                 yield entry_article(entry, feed, source)
         except ArticleParseError as error:

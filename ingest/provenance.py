@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ingest.domains import host_of
+from ingest.identity import merge_identity, same_outlet
 from ingest.types import Evidence, OutletRef
 
 _URL = r"https?://[^\s,;)\]]+"
@@ -29,8 +30,8 @@ FOOTER_MAX_CHARS = 2000
 #: Strength of each kind of evidence, strongest (lowest) first; the order of the notes' evidence ranking,
 #: then what page metadata and addresses say.
 STRENGTH = {
-    "footer": 1, "dateline": 2, "copyright": 3, "artefact": 4, "canonical": 5, "jsonld": 6, "near-duplicate": 7,
-    "declared": 8, "url": 9,
+    "footer": 1, "dateline": 2, "byline": 2, "copyright": 3, "artefact": 4, "canonical": 5, "jsonld": 6,
+    "near-duplicate": 7, "declared": 8, "url": 9,
 }
 
 
@@ -170,7 +171,7 @@ def footer_claims(paragraph: str) -> list[Claim]:
     if len(paragraph) > FOOTER_MAX_CHARS:
         return []
     text = _normalise(paragraph)
-    claims = _claims(FOOTER_RULES, text, first_only=True)
+    claims = _claims(FOOTER_RULES, text, first_only=True) or _credit_claims(text)
     if not claims or (len(text) > 600 and all(c.evidence.rule == "originally-published" for c in claims)):
         return []  # a long paragraph that merely mentions an earlier publication is article text
     if contact := _CONTACT.search(text):
@@ -193,16 +194,39 @@ def split_footer(paragraphs: list[str]) -> tuple[list[str], list[Claim], list[st
 
 
 def body_claims(body: str) -> list[Claim]:
-    """Claims from the head (datelines) and the tail (copyright lines, artefacts) of the body text."""
-    return _claims(HEAD_RULES, _normalise(body[:HEAD_CHARS])) + _claims(TAIL_RULES, _normalise(body[-TAIL_CHARS:]))
+    """Claims from the head (datelines, bylines) and the tail (copyright lines, artefacts) of the body text."""
+    from ingest.credits import head_claims  # ingest.credits builds on this module's rules
+
+    head = _normalise(body[:HEAD_CHARS])
+    found = _claims(HEAD_RULES, head)
+    found += [claim for claim in head_claims(head) if all(claim.outlet != f.outlet for f in found)]
+    return found + _claims(TAIL_RULES, _normalise(body[-TAIL_CHARS:]))
+
+
+def _credit_claims(text: str) -> list[Claim]:
+    from ingest.credits import credit_claims  # ingest.credits builds on this module's rules
+
+    return credit_claims(text)
 
 
 def decide(claims: Iterable[Claim]) -> tuple[OutletRef | None, OutletRef | None, tuple[Evidence, ...]]:
-    """(publisher, original, evidence strongest first). Without any claim for the original it stays unknown."""
+    """(publisher, original, evidence with the deciding claim first, then strongest first).
+
+    The publisher is one identity: the claims about the hosting site are merged (its best name with its
+    domain). The original is the publisher unless the strongest claim for the original names a *different*
+    outlet; a claim that names the site itself ("Originally published on Live Science" on livescience.com)
+    only confirms it, so a site is never shown as its own republisher (#11). Without any claim both stay unknown.
+    """
     ranked = sorted(claims, key=lambda c: c.strength)
-    publisher = next((c.outlet for c in ranked if c.role == "publisher"), None)
-    original = next((c.outlet for c in ranked if c.role == "original"), None) or publisher
-    evidence: list[Evidence] = []
+    publisher = merge_identity(c.outlet for c in ranked if c.role == "publisher")
+    winner = next((c for c in ranked if c.role == "original"), None)
+    if winner is None:
+        original = publisher
+    elif publisher is not None and same_outlet(winner.outlet, publisher):
+        publisher = original = merge_identity([publisher, winner.outlet])
+    else:
+        original = winner.outlet
+    evidence: list[Evidence] = [winner.evidence] if winner else []
     for claim in ranked:
         if claim.evidence not in evidence:
             evidence.append(claim.evidence)

@@ -98,7 +98,7 @@ def test_bad_file_fails_alone_and_exits_1(cli_env: dict[str, str], tmp_path: Pat
     report = json.loads(result.stdout)
     assert len(report["added"]) == 1
     assert {Path(f["source"]).name: f["error"] for f in report["failed"]} == {
-        "bad.txt": "not valid UTF-8 (byte 9)",
+        "bad.txt": "not valid UTF-8 (byte 9); save it as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)",
         "empty.txt": "empty file",
         "missing.txt": "no such file or folder",
     }

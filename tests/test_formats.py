@@ -6,13 +6,16 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest.articles import ArticleParseError
-from ingest.feeds import parse_feed
+from ingest.feeds import original_links, parse_feed, plain_title, unwrap_url
 from ingest.html import parse_html
 from ingest.jsonfmt import parse_json
 from ingest.loaders import load_file
 from ingest.types import OutletRef
+from tests.budget import within
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data"
@@ -30,8 +33,9 @@ def test_html_page_gives_text_without_boilerplate_and_its_provenance() -> None:
     assert article.url == "https://harbourgazette.example/2026/10/harbour-reopens"
     assert article.site_name == "The Harbour Gazette"
     assert {e.rule for e in article.evidence} >= {"html-canonical-link", "og-site-name", "jsonld-publisher"}
-    # A saved page has no host address: og:site_name names its publisher.
-    assert article.publisher == OutletRef(name="The Harbour Gazette", domain=None)
+    # A saved page's site name and its canonical address are one outlet (#11): named and with its domain.
+    assert article.publisher == OutletRef(name="The Harbour Gazette", domain="harbourgazette.example")
+    assert article.original == article.publisher, "a site is not the republisher of itself"
 
 
 def test_canonical_link_to_another_site_names_the_original() -> None:
@@ -132,3 +136,31 @@ def test_multihop_corpus_sample() -> None:
 def test_multihop_format_checks_fields() -> None:
     loaded = list(parse_json('[{"title": "t", "body": "b"}]', "x.json", multihop=True))
     assert isinstance(loaded[0], ArticleParseError) and "not a MultiHop-RAG article" in loaded[0].reason
+
+
+def test_feeds_as_they_are_in_the_wild() -> None:
+    """FeedBurner origLink after a stray <item />, a Google Alerts redirect and <b> in titles (#11 item 3)."""
+    rss = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"><channel>
+<title>Ledger</title><link>https://coastal-ledger.example/</link>
+<item><title>Barrier approved</title><link>http://feedproxy.google.com/~r/ledger/~3/abc/barrier</link>
+<description>Short teaser.</description><item /><feedburner:origLink>https://coastal-ledger.example/2026/barrier</feedburner:origLink></item>
+<item><title>&lt;b&gt;Harbour&lt;/b&gt; wall &amp;amp; funding</title>
+<link>https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://harbourgazette.example/2026/wall&amp;ct=ga</link>
+<description>Teaser.</description></item>
+<item><title>Relative</title><link>/2026/relative</link><description>Teaser.</description></item>
+</channel></rss>"""
+    feed = parse_feed(rss, "ledger.rss")
+    assert [e.link for e in feed.entries] == ["https://coastal-ledger.example/2026/barrier",
+                                              "https://harbourgazette.example/2026/wall",
+                                              "https://coastal-ledger.example/2026/relative"]
+    assert feed.entries[1].title == "Harbour wall & funding"
+
+
+@pytest.mark.fuzz
+@given(st.text(max_size=600), st.binary(max_size=2000))
+def test_feed_link_helpers_are_total_and_fast(text: str, data: bytes) -> None:
+    within(0.5, unwrap_url, "https://www.google.com/url?url=" + text, "https://a.example/")
+    within(0.5, unwrap_url, text, text)
+    within(0.5, plain_title, "<b>" * 200 + text)
+    within(1.0, original_links, b"<rss><channel><item><link>x</link><item />" + data)

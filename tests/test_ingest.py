@@ -116,10 +116,11 @@ def test_url_page_and_summary_feed_fetch_linked_pages(tmp_path: Path, embeddings
     </channel></rss>"""
     http_server.add("/feed.rss", feed.encode(), content_type="application/rss+xml")
     report = desk.ingest([http_server.url("/feed.rss")])
-    assert len(report.added) == 1, report
-    assert [(f.source, f.error) for f in report.failed] == [
-        (http_server.url("/story-2"), "linked article from the feed: HTTP 404 Not Found")]
-    record = desk.sources()[0]
+    # The entry whose page is gone keeps the feed's own text, with a one-line note why (#11).
+    assert len(report.added) == 2 and report.failed == [], report
+    notes = [e.text for e in desk.store.article_evidence(report.added[1]) if e.rule == "feed-text-only"]
+    assert notes == ["linked article from the feed: HTTP 404 Not Found; kept the feed's own text"], notes
+    record = next(r for r in desk.sources() if r.id == report.added[0])
     assert record.title == "Harbour reopens after storm"  # the full page, not the teaser
     assert desk.store.article_body(record.id).startswith("Port Aldren's inner harbour reopened")
     paths = [r.path for r in http_server.requests]
@@ -165,7 +166,7 @@ def test_bad_files_each_get_one_line_and_the_rest_ingest(cli_env: dict[str, str]
     assert names == {
         "binary.txt": "binary file, not text",
         "empty.md": "empty file",
-        "latin1.txt": "not valid UTF-8 (byte 3)",
+        "latin1.txt": "not valid UTF-8 (byte 3); save it as UTF-8 (e.g. iconv -f WINDOWS-1252 -t UTF-8)",
         "huge.txt": "52 MB is over the 20 MB limit",
         "feed.xml": names["feed.xml"],
         "cut.html": "no article text found in the HTML",
