@@ -17,7 +17,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.settings import BotSettings
-from ingest.articles import ArticleParseError
 from ingest.fetch import Fetcher, FetchError
 from ingest.loaders import load_url
 from ingest.public_addresses import allow_any_address, is_public_address
@@ -265,7 +264,8 @@ def test_only_web_charsets_are_passed_on(http_server: LocalHTTPServer, content_t
 
 
 def test_punycode_page_ingests_as_utf8(http_server: LocalHTTPServer) -> None:
-    page = "<html><head><title>Café</title></head><body><p>Le café ouvre ses portes.</p></body></html>"
+    story = "Le café ouvre ses portes ce matin, après deux ans de travaux, sur la place du marché. " * 3
+    page = f"<html><head><title>Café</title></head><body><p>{story}</p></body></html>"
     http_server.add("/page", page.encode(), content_type="text/html; charset=punycode")
     with make_fetcher() as fetcher:
         [article] = list(load_url(http_server.url("/page"), fetcher))
@@ -468,10 +468,12 @@ def test_feed_links_to_private_addresses_are_refused(
     <description>Only a teaser.</description></item></channel></rss>"""
     http_server.add("/feed.rss", feed.encode(), content_type="application/rss+xml")
     with make_fetcher(allowed_address=only_127_0_0_1_or_public) as fetcher:
-        [failure] = list(load_url(http_server.url("/feed.rss"), fetcher))
+        [teaser] = list(load_url(http_server.url("/feed.rss"), fetcher))
 
-    assert isinstance(failure, ArticleParseError), f"the teaser's link must not be fetched: {failure!r}"
-    assert failure.reason == "linked article from the feed: " + refused("127.0.0.2"), failure.reason
+    # The link is refused, and the entry keeps the feed's own text with a note saying why (nothing lost, #11).
+    assert isinstance(teaser, Article) and teaser.body == "Only a teaser.", f"the feed's own text: {teaser!r}"
+    [note] = [e.text for e in teaser.evidence if e.rule == "feed-text-only"]
+    assert note.startswith("linked article from the feed: " + refused("127.0.0.2")), note
     assert second_server.requests == [], "nothing reached the private address"
 
 

@@ -268,6 +268,9 @@ def test_card_puts_the_outlets_own_domains_before_mirrors_and_merges_equal_claim
         pytest.param(OutletRef("rollcall.com", "rollcall.com"),
                      "rollcall.com — outlet type not classified; news-quality score 0.98/1 for rollcall.com "
                      "(Lin et al. 2023, as of 2023-08)", id="rated-no-name"),
+        pytest.param(OutletRef("RollCall.com", "rollcall.com"),
+                     "RollCall.com (rollcall.com) — outlet type not classified; news-quality score 0.98/1 for "
+                     "rollcall.com (Lin et al. 2023, as of 2023-08)", id="rated-named-like-its-host"),
         pytest.param(OutletRef("The Weekly Ledger", "weeklyledger.example"),
                      "The Weekly Ledger (weeklyledger.example) — outlet not in the registry, type not classified",
                      id="unknown"),

@@ -39,7 +39,9 @@ def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel
     outlet = registry.resolve(ref)
     if outlet is not None:
         domain = _domain_for(outlet, ref)
-        page_name = ref.name if ref and not _DOMAIN_LIKE.fullmatch(ref.name.casefold()) else None
+        # "Phys.org" or "POLYGRAPH.info" is the outlet's own way of writing its name; only a lower-case host is
+        # the bare fallback that says nothing more than the domain.
+        page_name = ref.name if ref and not _is_bare_host(ref.name) else None
         return OutletLabel(
             name=page_name if page_name and outlet.name in outlet.domains else outlet.name,
             domain=domain, kind=outlet.kind, country=outlet.country, source=f"{outlet.source} (as of {outlet.as_of})",
@@ -49,6 +51,10 @@ def outlet_label(ref: OutletRef | None, registry: OutletRegistry) -> OutletLabel
     if ref is None:
         return OutletLabel(name="unknown outlet", domain=None, kind=UNKNOWN_KIND, country=None, source=None)
     return OutletLabel(name=ref.name, domain=ref.domain, kind=UNKNOWN_KIND, country=None, source=None)
+
+
+def _is_bare_host(name: str) -> bool:
+    return bool(_DOMAIN_LIKE.fullmatch(name)) and name == name.casefold()
 
 
 def sanction_lines(facts: Iterable[OutletFact]) -> tuple[str, ...]:
