@@ -40,8 +40,12 @@ TEXT_SUFFIXES = {".txt", ".text", ".md"}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _FRONT_MATTER_KEYS = {"title", "url", "published_at", "author", "publisher"}
 # C0 control characters except tab, line feed and carriage return, and DEL: never text, and NUL breaks
-# tokenizers and stores downstream, so they are removed wherever article text enters (#10).
-_CONTROL_CHARS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+# tokenizers and stores downstream, so they are removed wherever article text enters (#10). Lone UTF-16
+# surrogates (JSON's "\ud800") cannot be encoded as UTF-8 at all: they become U+FFFD.
+_UNSAFE_CHARS: dict[int, str | None] = {
+    **dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]),
+    **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+}
 
 
 class ArticleParseError(ValueError):
@@ -52,9 +56,10 @@ class ArticleParseError(ValueError):
         self.source, self.reason = str(source), reason
 
 
-def strip_control_chars(text: str) -> str:
-    """``text`` without C0 control characters other than tab, line feed and carriage return (and without DEL)."""
-    return text.translate(_CONTROL_CHARS)
+def clean_text(text: str) -> str:
+    """``text`` without C0 control characters other than tab, line feed and carriage return (and without DEL),
+    and with each lone surrogate replaced by U+FFFD."""
+    return text.translate(_UNSAFE_CHARS)
 
 
 def normalise_body(body: str) -> str:
@@ -157,12 +162,13 @@ def build_article(
     footer, the body's dateline and copyright lines and the URL add theirs, and the strongest claim for
     each role names the original outlet and the publisher (``ingest.provenance.decide``).
     """
-    paragraphs = [p.strip() for p in (strip_control_chars(p) for p in paragraphs if p) if p.strip()]
+    title, source = clean_text(title), clean_text(source)
+    author, url, canonical_url, site_name = (clean_text(v) if v else v for v in (author, url, canonical_url, site_name))
+    paragraphs = [p.strip() for p in (clean_text(p) for p in paragraphs if p) if p.strip()]
     if (size := sum(map(len, paragraphs))) > MAX_BODY_CHARS:
         raise ArticleParseError(
             source, f"the article text is {size:,} characters, over the {MAX_BODY_CHARS:,}-character limit per article"
         )
-    title, author = strip_control_chars(title), strip_control_chars(author) if author else author
     body_paragraphs, footer_claims, footer_text = split_footer(paragraphs)
     if not body_paragraphs:
         raise ArticleParseError(source, "no body text" + (" after the headline" if title else ""))
@@ -224,8 +230,8 @@ def decode_text(raw: bytes, source: str, charset: str | None = None) -> str:
     if b"\x00" in raw[:8192]:
         raise ArticleParseError(source, "binary file, not text")
     try:
-        # NUL further in (and other control characters) is dropped rather than refused: see strip_control_chars.
-        return strip_control_chars(raw.decode(charset or "utf-8-sig"))
+        # NUL further in (and other control characters) is dropped rather than refused: see clean_text.
+        return clean_text(raw.decode(charset or "utf-8-sig"))
     except (UnicodeDecodeError, LookupError) as error:
         where = f" (byte {error.start})" if isinstance(error, UnicodeDecodeError) else ""
         # Guessing the encoding of a short text is unreliable (Latin-1 reads as cp1250), so say how to fix it.

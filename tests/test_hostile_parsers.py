@@ -236,3 +236,43 @@ def test_an_invalid_ipv6_address_as_publisher_or_feed_link_is_no_crash() -> None
     feed = parse_feed(b"<rss><channel><link>a://[</link><item><title>T</title><description>" + b"Words. " * 80
                       + b"</description></item></channel></rss>", "f.xml")
     assert entry_article(feed.entries[0], feed, "f.xml").body.startswith("Words.")
+
+
+def test_lone_surrogates_from_json_escapes_become_replacement_characters() -> None:
+    # json.loads turns "\ud800" into a lone surrogate, which no UTF-8 store or terminal can take.
+    text = ('[{"title": "Head\\ud800line", "body": "Body \\udfff text.", "author": "A\\ud800",'
+            ' "url": "https://x.example/\\ud800"}]')
+    [article] = list(parse_json(text, "x.json", lines=False, multihop=False))
+    assert (article.title, article.body, article.author) == ("Head\ufffdline", "Body \ufffd text.", "A\ufffd")
+    for value in (article.title, article.body, article.author, article.url, article.source_path):
+        (value or "").encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
+
+
+def test_a_feed_cannot_pull_a_local_file_in_through_an_external_entity(tmp_path: Path) -> None:
+    # A guard, not a fix: feedparser drops external entities; a switch of XML parser must keep that.
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    feed = (f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e SYSTEM "file://{secret}">]><rss version="2.0">'
+            f"<channel><title>T</title><item><title>x &e; y</title><description>{'words ' * 80}&e;</description>"
+            "</item></channel></rss>").encode()
+    try:
+        parsed = parse_feed(feed, "xxe.xml")
+    except ArticleParseError as error:
+        assert SECRET not in str(error)
+        return
+    assert all(SECRET not in entry.title + entry.text for entry in parsed.entries)
+
+
+def test_a_feed_entity_bomb_is_not_expanded() -> None:
+    # A guard, not a fix: ten levels of ten entity references would be 10^10 characters.
+    entities = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{f"&{chr(97 + i)};" * 10}">' for i in range(9)
+    )
+    feed = (f'<?xml version="1.0"?><!DOCTYPE rss [{entities}]><rss version="2.0"><channel><title>T</title>'
+            f"<item><title>&j;</title><description>{'words ' * 80}&j;</description></item></channel></rss>").encode()
+    with time_budget(5, "parse_feed"):
+        try:
+            parsed = parse_feed(feed, "bomb.xml")
+        except ArticleParseError:
+            return
+    assert all(len(entry.title) + len(entry.text) < 10_000 for entry in parsed.entries)

@@ -47,6 +47,7 @@ _CONTROL = {chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20),
 
 
 def _no_control_chars(text: str) -> bool:
+    text.encode("utf-8")  # no lone surrogates either: they cannot be stored
     return not _CONTROL & set(text)
 
 
