@@ -284,6 +284,8 @@ async def test_questions_are_rate_limited_per_user(make_chat: MakeChat) -> None:
 async def test_hostile_questions_get_an_answer_or_a_clear_refusal(chat: Chat) -> None:
     [long_s] = await chat.say("What did the mayor say on ſeptember 5, 2026 about the flood barrier?")
     assert long_s["text"] != APOLOGY and "barrier" in long_s["text"], "a long s once raised KeyError"
+    [surrogate] = await chat.say("What did the mayor say about the cost of the flood barrier\ud800?")
+    assert "barrier" in surrogate["text"], "a lone surrogate once made the embedder raise"
     [too_long] = await chat.say("Why? " * (MAX_QUESTION_CHARS // 5 + 1))
     assert too_long["text"] == TOO_LONG
     [at_limit] = await chat.say(MAYOR + " " * (MAX_QUESTION_CHARS - len(MAYOR) - 1) + "?")

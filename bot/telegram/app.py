@@ -51,6 +51,7 @@ from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.access import AccessPolicy, QuestionRateLimit, RefusalMemory, protect_token
 from bot.telegram.chat import AnsweredQuestion, ButtonPress, ChatState, passage_view
+from bot.telegram.html import valid_unicode
 from bot.telegram.render import (
     APOLOGY,
     ASK_USAGE,
@@ -230,6 +231,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
     """Rate limit, rewrite a follow-up, show "typing…", answer off the event loop, reply with buttons."""
     services, chat, user = _services(context), _chat(context), update.effective_user
     assert user is not None and update.effective_chat is not None
+    asked = valid_unicode(asked)  # JSON may carry a lone surrogate ("\ud800"); the embedder's tokenizer raises on it
     if not asked.strip():
         await _reply(update, context, Reply.text(ASK_USAGE))
         return
