@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.app import CHAT_STATE, MissingTelegramToken, build_application
+from bot.telegram.app import CHAT_STATE, OTHER_MESSAGES_PER_MINUTE, MissingTelegramToken, build_application
 from bot.telegram.chat import ButtonPress, PassageView
 from bot.telegram.render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY, TOO_LONG
 from ingest.embedder import MiniLMEmbeddings
@@ -285,10 +285,26 @@ async def test_questions_are_rate_limited_per_user(make_chat: MakeChat) -> None:
 async def test_hostile_questions_get_an_answer_or_a_clear_refusal(chat: Chat) -> None:
     [long_s] = await chat.say("What did the mayor say on ſeptember 5, 2026 about the flood barrier?")
     assert long_s["text"] != APOLOGY and "barrier" in long_s["text"], "a long s once raised KeyError"
+    [surrogate] = await chat.say("What did the mayor say about the cost of the flood barrier\ud800?")
+    assert "barrier" in surrogate["text"], "a lone surrogate once made the embedder raise"
     [too_long] = await chat.say("Why? " * (MAX_QUESTION_CHARS // 5 + 1))
     assert too_long["text"] == TOO_LONG
     [at_limit] = await chat.say(MAYOR + " " * (MAX_QUESTION_CHARS - len(MAYOR) - 1) + "?")
     assert "barrier" in at_limit["text"], "a question at the limit is answered"
+
+
+async def test_a_flood_of_commands_gets_one_please_wait_then_silence(chat: Chat) -> None:
+    for _ in range(OTHER_MESSAGES_PER_MINUTE):
+        [commands] = await chat.say("/help")
+        assert "/outlet" in commands["text"]
+    [wait] = await chat.say("/frobnicate")
+    assert wait["text"].startswith("That is a lot of messages at once; please wait"), wait["text"]
+    for text in ("/help", "/sources", "/start", "/nonsense", "/about", "/outlet rt.com"):
+        assert await chat.say(text) == [], f"{text} after the limit was answered"
+    [answer] = await chat.say(KETTERING)
+    assert "Kettering" in answer["text"], "questions have their own limit"
+    [other] = await chat.say("/help", chat_id=99, user_id=99)
+    assert "/outlet" in other["text"], "the limit is per user"
 
 
 async def test_an_empty_collection_tells_the_user_what_to_do(make_chat: MakeChat, desk: Newsdesk) -> None:

@@ -49,8 +49,9 @@ from bot.errors import NewsdeskError
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.access import AccessPolicy, QuestionRateLimit, RefusalMemory, protect_token
+from bot.telegram.access import AccessPolicy, QuestionRateLimit, RateDecision, RefusalMemory, protect_token
 from bot.telegram.chat import AnsweredQuestion, ButtonPress, ChatState, passage_view
+from bot.telegram.html import valid_unicode
 from bot.telegram.render import (
     APOLOGY,
     ASK_USAGE,
@@ -69,6 +70,7 @@ from bot.telegram.render import (
     rate_limited_reply,
     sources_reply,
     start_reply,
+    too_many_messages_reply,
 )
 
 logger = logging.getLogger(__name__)
@@ -77,6 +79,9 @@ SERVICES = "newsdesk"
 CHAT_STATE = "newsdesk_chat"
 CONCURRENT_UPDATES = 64
 RETRIES_AFTER_429 = 3
+#: Commands and other non-question messages one user may send a minute (off when the question limit is off): a
+#: flood of /help gets one "please wait" and then silence, as a flood of questions does.
+OTHER_MESSAGES_PER_MINUTE = 20
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 COMMANDS = (
     ("start", "What this bot is and what it knows"),
@@ -102,6 +107,7 @@ class Services:
     access: AccessPolicy
     refusals: RefusalMemory
     rate: QuestionRateLimit
+    others: QuestionRateLimit
     rewriter: QuestionRewriter
 
 
@@ -138,8 +144,10 @@ def build_application(
     access = AccessPolicy.from_entries(settings.telegram_allowed_users)
     if access.everyone:
         logger.warning("NEWSDESK_TELEGRAM_ALLOWED_USERS is empty: anyone who finds the bot can use it")
+    others = QuestionRateLimit(OTHER_MESSAGES_PER_MINUTE if settings.telegram_questions_per_minute else 0)
     application.bot_data[SERVICES] = Services(
-        desk, access, RefusalMemory(), QuestionRateLimit(settings.telegram_questions_per_minute), KeywordRewriter()
+        desk, access, RefusalMemory(), QuestionRateLimit(settings.telegram_questions_per_minute), others,
+        KeywordRewriter(),
     )
     _add_handlers(application)
     return application
@@ -230,6 +238,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
     """Rate limit, rewrite a follow-up, show "typing…", answer off the event loop, reply with buttons."""
     services, chat, user = _services(context), _chat(context), update.effective_user
     assert user is not None and update.effective_chat is not None
+    asked = valid_unicode(asked)  # JSON may carry a lone surrogate ("\ud800"); the embedder's tokenizer raises on it
     if not asked.strip():
         await _reply(update, context, Reply.text(ASK_USAGE))
         return
@@ -246,6 +255,15 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone)
         await _reply(update, context, answer_reply(answered, chat.keep(answered)), quote=True)
+
+
+async def _flooded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True when the user sends commands faster than ``OTHER_MESSAGES_PER_MINUTE``; the first is told to wait."""
+    user = update.effective_user
+    decision = _services(context).others.decide(user.id) if user else RateDecision(True)
+    if decision.tell:
+        await _reply(update, context, too_many_messages_reply(decision.wait))
+    return not decision.allowed
 
 
 def _pressed(
@@ -284,12 +302,16 @@ async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the bot is, how to ask, and what the collection holds."""
+    if await _flooded(update, context):
+        return
     desk = _services(context).desk
     await _reply(update, context, start_reply(await asyncio.to_thread(desk.sources), desk.registry))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the commands."""
+    if await _flooded(update, context):
+        return
     await _reply(update, context, help_reply())
 
 
@@ -306,12 +328,16 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the collection's articles by outlet."""
+    if await _flooded(update, context):
+        return
     desk = _services(context).desk
     await _reply(update, context, sources_reply(await asyncio.to_thread(desk.sources), desk.registry))
 
 
 async def outlet_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the label card of ``/outlet <name or domain>``."""
+    if await _flooded(update, context):
+        return
     desk, name = _services(context).desk, " ".join(context.args or [])
     reply = outlet_reply(name, desk.find_outlet(name), len(desk.registry)) if name else Reply.text(OUTLET_USAGE)
     await _reply(update, context, reply)
@@ -319,16 +345,22 @@ async def outlet_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def about_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain how outlets are labelled and where the labels come from."""
+    if await _flooded(update, context):
+        return
     await _reply(update, context, about_reply(_services(context).desk.registry))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point an unknown command to /help."""
+    if await _flooded(update, context):
+        return
     await _reply(update, context, Reply.text("I don't know that command; /help lists the ones I do."))
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ask for text when a private message holds none."""
+    if await _flooded(update, context):
+        return
     await _reply(update, context, Reply.text(TEXT_ONLY))
 
 

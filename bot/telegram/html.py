@@ -79,7 +79,7 @@ def web_href(url: str | None) -> str | None:
     if not url:
         return None
     try:
-        parts = urlsplit(_valid(url).strip())
+        parts = urlsplit(valid_unicode(url).strip())
         host, port = parts.hostname, parts.port
         host = host.encode("idna").decode("ascii") if host else None
     except (ValueError, UnicodeError):  # an invalid IPv6 host or port; a host label IDNA cannot encode
@@ -101,7 +101,8 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _valid(text: str) -> str:
+def valid_unicode(text: str) -> str:
+    """``text`` with each lone surrogate, which no UTF-8 encoder (Telegram's, the tokenizer's) accepts, as "\ufffd"."""
     return _LONE_SURROGATE.sub("\ufffd", text)
 
 
@@ -109,9 +110,9 @@ def to_html(spans: Iterable[Span]) -> str:
     """Telegram HTML for ``spans``: every text escaped, every href escaped for a double-quoted attribute."""
     out = []
     for span in spans:
-        text = html.escape(_valid(span.text), quote=False)
+        text = html.escape(valid_unicode(span.text), quote=False)
         if span.style == "a":
-            out.append(f'<a href="{html.escape(_valid(span.href or ""), quote=True)}">{text}</a>')
+            out.append(f'<a href="{html.escape(valid_unicode(span.href or ""), quote=True)}">{text}</a>')
         elif span.style:
             out.append(f"<{span.style}>{text}</{span.style}>")
         else:

@@ -276,5 +276,9 @@ def start_reply(records: Sequence[ArticleRecord], registry: OutletRegistry) -> R
     return Reply.of(spans)
 
 
+def too_many_messages_reply(wait_seconds: float) -> Reply:
+    return Reply.text(f"That is a lot of messages at once; please wait {max(1, round(wait_seconds))} s.")
+
+
 def rate_limited_reply(wait_seconds: float, per_minute: int) -> Reply:
     return Reply.text(f"You can ask {per_minute} questions a minute; please wait {max(1, round(wait_seconds))} s.")
