@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -68,6 +68,11 @@ eval: $(STAMP)
 eval-freeform: $(STAMP)
 	$(BIN)/newsdesk eval multihop --corpus $(MULTIHOP)/corpus.json --queries tests/data/freeform_dev.json \
 		--output docs/evaluation-freeform.md
+
+# Outlet detection and feed ingestion on the real pages and feeds of ../shared/data/realweb; writes
+# docs/evaluation-realweb.md (original right, self-republishers, named, classified, with n).
+eval-realweb: $(STAMP)
+	$(BIN)/python bench/eval_realweb.py
 
 # Refit the retrieval ranker's weights (bot/data/ranker.json) on the dev split; uses the eval collection.
 fit-ranker: $(STAMP)

@@ -48,6 +48,8 @@ def html_to_paragraphs(markup: str) -> list[str]:
     return [" ".join(html_lib.unescape(line).split()) for line in text.split("\n") if line.strip()]
 
 
+#: Feeds of search services: their entries are other sites' articles, never the service's own.
+SEARCH_FEED_DOMAINS = frozenset({"google.com"})
 #: Redirect services that wrap an article's address in a query parameter (Google Alerts, Google News).
 _WRAPPER_PARAMS = {"google.com": ("url", "q"), "news.google.com": ("url",)}
 _MAX_URL_CHARS = 4000
@@ -159,7 +161,12 @@ def entry_article(entry: FeedEntry, feed: Feed, source: str, note: str | None = 
     """The article an entry carries in full (or its summary, when the linked page cannot be fetched:
     ``note`` then says why, and is kept with the article's evidence)."""
     claims = []
-    if feed.link and (site := ref_from_domain(feed.link)):
+    site = ref_from_domain(feed.link) if feed.link else None
+    if site and registrable_domain(site.domain or "") in SEARCH_FEED_DOMAINS:
+        # A Google Alerts / Google News feed lists other sites' articles; it publishes none of them, so each
+        # entry's own site (its URL host) is its publisher, not google.com (#11).
+        site = None
+    if site:
         named = OutletRef(name=feed.title or site.name, domain=site.domain)
         evidence = Evidence("feed-metadata", f"{feed.title or ''} {feed.link}".strip())
         claims.append(Claim(evidence, named, STRENGTH["declared"], "publisher"))

@@ -90,16 +90,18 @@ def test_portal_slug_and_wire_names() -> None:
 @pytest.mark.fuzz
 @given(st.text(max_size=600))
 def test_credit_rules_are_total_and_fast_on_any_text(text: str) -> None:
-    within(0.5, credit_claims, text)
-    within(0.5, byline_claims, text, "byline")
-    within(0.5, head_claims, text)
-    within(0.5, portal_claims, "https://news.yahoo.com/" + text)
+    # Each call takes well under a millisecond; 2 s leaves room for a loaded shared machine and still
+    # catches backtracking, which on these inputs takes far longer or never ends.
+    within(2.0, credit_claims, text)
+    within(2.0, byline_claims, text, "byline")
+    within(2.0, head_claims, text)
+    within(2.0, portal_claims, "https://news.yahoo.com/" + text)
 
 
 @pytest.mark.fuzz
 @given(st.text(alphabet=st.sampled_from("ABC ,.-/()APReuters—–\n"), min_size=1000, max_size=5000))
 def test_credit_rules_are_linear_on_hostile_floods(text: str) -> None:
-    within(0.5, credit_claims, text[:300])
-    within(0.5, byline_claims, text, "byline")
-    within(0.5, head_claims, text)
-    within(0.5, footer_claims, text)
+    within(2.0, credit_claims, text[:300])
+    within(2.0, byline_claims, text, "byline")
+    within(2.0, head_claims, text)
+    within(2.0, footer_claims, text)

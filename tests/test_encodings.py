@@ -76,10 +76,10 @@ def test_real_pages_with_misleading_or_missing_declarations(name: str) -> None:
 @given(st.binary(max_size=3000), st.sampled_from([None, "utf-8", "iso-8859-1", "bogus-charset", "utf-16"]))
 def test_decode_html_is_total_and_fast(raw: bytes, charset: str | None) -> None:
     with contextlib.suppress(ArticleParseError):  # the documented error
-        within(1.0, decode_html, raw, "fuzz.html", charset)
+        within(2.0, decode_html, raw, "fuzz.html", charset)
 
 
 @pytest.mark.fuzz
 @given(st.text(alphabet=st.sampled_from("<meta charset=\"' x?>ml"), max_size=5000))
 def test_charset_sniffing_is_linear_on_floods(text: str) -> None:
-    within(0.5, declared_charset, text.encode())
+    within(2.0, declared_charset, text.encode())

@@ -70,5 +70,5 @@ def test_real_page_title_and_date(name: str, title: str | None, date: str) -> No
 @pytest.mark.fuzz
 @given(st.text(max_size=3000))
 def test_date_in_url_is_total_and_fast(text: str) -> None:
-    within(0.5, date_in_url, "https://a.example/" + text)
-    within(0.5, plausible_date, text[:100])
+    within(2.0, date_in_url, "https://a.example/" + text)
+    within(2.0, plausible_date, text[:100])
