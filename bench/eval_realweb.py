@@ -144,7 +144,7 @@ def render(pages: list[PageResult], feeds: list[FeedResult], registry: OutletReg
         "",
         f"Written by `make eval-realweb` ({datetime.now(UTC):%Y-%m-%d %H:%M UTC}) from `../shared/data/realweb/`"
         f" ({len(pages)} pages, {len(feeds)} feeds; expected answers and evidence in its `expected.json`).",
-        f"Registry: the one this branch bundles ({len(registry)} outlets, no imported datasets).",
+        f"Registry: the one the package bundles ({len(registry)} outlets, no imported datasets).",
         "",
         "| measure | share (n) | target |",
         "| --- | --- | --- |",

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from ingest.articles import ArticleParseError, build_article
+from ingest.articles import ArticleParseError, build_article, clean_text
 from ingest.domains import host_of, outlet_name
 from ingest.provenance import STRENGTH, Claim
 from ingest.types import Article, Evidence, OutletRef
@@ -66,21 +66,9 @@ def _declared(record: dict[str, Any], url: str | None) -> list[Claim]:
     return claims
 
 
-def _text_field(record: dict[str, Any], key: str, where: str) -> str | None:
-    """A string field, or None when absent or not a string; a lone surrogate (``"\\ud800"``) fails the record,
-    since such a string cannot be encoded as UTF-8 to be hashed or stored."""
-    value = record.get(key)
-    if not isinstance(value, str):
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ArticleParseError(where, f"{key!r} holds a lone surrogate ({value[error.start]!a}), not text") from error
-    return value
-
-
 def _url(record: dict[str, Any], where: str) -> str | None:
-    url = (_text_field(record, "url", where) or "").strip()
+    url = record.get("url")
+    url = url.strip() if isinstance(url, str) else ""
     if not url:
         return None
     if not url.lower().startswith(("http://", "https://")) or host_of(url) is None:
@@ -93,9 +81,9 @@ def _article(record: Any, where: str, *, multihop: bool) -> Article:
         raise record
     if not isinstance(record, dict):
         raise ArticleParseError(where, f"expected an object, got {type(record).__name__}")
-    for key in ("title", "body", "text", "content", "url", "author", "source", "publisher", "published_at", "date",
-                "published"):
-        _text_field(record, key, where)
+    # Lone surrogates (JSON's "\ud800") and control characters are cleaned in every field at once, outlet names
+    # included, so nothing downstream meets a string that cannot be encoded or shown.
+    record = {key: clean_text(value) if isinstance(value, str) else value for key, value in record.items()}
     if multihop and (missing := MULTIHOP_FIELDS - set(record)):
         raise ArticleParseError(where, f"not a MultiHop-RAG article, missing {sorted(missing)}")
     body = record.get("body") or record.get("text") or record.get("content")

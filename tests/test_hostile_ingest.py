@@ -33,8 +33,8 @@ HOSTILE = {
                                 "published_at": "0001-01-01T00:00:00+01:00"}]), "out of the range of dates"),
     "year0.json": (json.dumps([{"title": "Year zero", "body": "Text from year zero.", "published_at": "0000-01-01"}]),
                    "not an ISO 8601 date"),
-    "surrogate.json": ('[{"title": "Lone \\ud800", "body": "A lone surrogate \\udc00 in the body."}]',
-                       "lone surrogate"),
+    # Kept, with U+FFFD for each lone surrogate: the rest of the record is good text.
+    "surrogate.json": ('[{"title": "Lone \\ud800", "body": "A lone surrogate \\udc00 in the body."}]', None),
     "huge-int.json": ('[{"title": "Int", "body": "Text.", "n": ' + "9" * 5000 + "}]", "not valid JSON"),
     "ipv6-text.md": ("---\nurl: https://foo[bar.com/x\n---\nBracket story\nA story whose front matter URL is bad.\n",
                      None),
@@ -70,15 +70,15 @@ def test_a_folder_of_good_and_hostile_files_ingests_the_good_and_reports_each_ba
     assert [line for line in failed if "lines.jsonl#line 3" in line and "nested too deeply" in line], result.stderr
     assert "Traceback" not in result.output
     assert "skipped 2 unsupported file(s) in folders: 1 .jpg, 1 .pdf" in result.stderr, result.stderr
-    assert result.stdout.startswith("added 4,"), result.stdout  # good.json, both good lines, the .md file
+    assert result.stdout.startswith("added 5,"), result.stdout  # good.json, two good lines, the .md, surrogate.json
     listed = CliRunner().invoke(cli, ["sources"], env=cli_env, catch_exceptions=False)
-    for title in ("Ferry deal", "Line one", "Line four", "Bracket story"):
+    for title in ("Ferry deal", "Line one", "Line four", "Bracket story", "Lone \ufffd"):
         assert title in listed.output, listed.output
 
 
 def test_outlets_detect_reports_a_bad_item_in_one_line(tmp_path: Path, cli_env: dict[str, str]) -> None:
     folder = _folder(tmp_path)
-    for name in ("deep.json", "ipv6.json", "early.json", "surrogate.json"):
+    for name in ("deep.json", "ipv6.json", "early.json"):
         result = CliRunner().invoke(cli, ["outlets", "detect", str(folder / name)], env=cli_env)
         assert result.exit_code == 1, (name, result.output)
         assert result.exception is None or isinstance(result.exception, SystemExit), (name, result.exception)
