@@ -6,9 +6,11 @@ Built once per entry point from ``BotSettings``; the embedder and the store open
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 
@@ -19,14 +21,20 @@ from bot.settings import BotSettings
 from bot.types import Answer
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
-from ingest.pipeline import ingest_sources, remove_articles
+from ingest.pipeline import WriterBusy, ingest_sources, remove_articles, writer_lock
 from ingest.search_index import fingerprint, load_or_build
 from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
+logger = logging.getLogger(__name__)
+
 TOKENIZER_NAME = "cl100k_base"
 #: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
 INDEX_RECHECK_SECONDS = 30.0
+
+
+def _say_waiting(busy: WriterBusy) -> None:
+    logger.warning("%s: waiting for it to finish", busy)
 
 
 class Newsdesk:
@@ -55,22 +63,32 @@ class Newsdesk:
     @cached_property
     def store(self) -> ChunkStore:
         try:
-            return ChunkStore.open(
+            store = ChunkStore.open(
                 self.settings, self.embeddings, embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME
             )
         except StoreUnavailable as error:
             raise StoreError(str(error)) from error
+        # Chunks a killed ingest left without their record would be cited by `ask` but never listed or removable.
+        # A running ingest may be between the two writes of an article: then it is its own sweep that counts.
+        # A read-only data directory (OSError on the lock file) is read as it is.
+        with suppress(WriterBusy, OSError), writer_lock(self.settings.data_dir, wait=False):
+            store.sweep_orphans()
+        return store
 
     def ingest(
         self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None
     ) -> IngestReport:
-        """Ingest files, folders and URLs (see ``ingest.pipeline``); the search index follows the collection."""
-        report = ingest_sources(
-            [str(s) for s in sources], self.store, self.settings, fmt=fmt,
-            count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
-        )
-        if report.added or report.updated or report.linked:
-            self._refresh_index()
+        """Ingest files, folders and URLs (see ``ingest.pipeline``); the search index follows the collection.
+
+        One ingest (or remove) at a time: a second one waits for the first, saying so on the log."""
+        store = self.store
+        with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            report = ingest_sources(
+                [str(s) for s in sources], store, self.settings, fmt=fmt,
+                count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
+            )
+            if report.added or report.updated or report.linked:
+                self._refresh_index()
         return report
 
     def _refresh_index(self) -> None:
@@ -80,9 +98,11 @@ class Newsdesk:
             self.retriever()
 
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
-        removed, missing = remove_articles(ids_or_locations, self.store)
-        if removed:
-            self._refresh_index()
+        store = self.store
+        with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            removed, missing = remove_articles(ids_or_locations, store)
+            if removed:
+                self._refresh_index()
         return removed, missing
 
     def article_body(self, article_id: str) -> str | None:

@@ -13,9 +13,12 @@ costs a parse and a dictionary lookup per article.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import logging
+import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.articles import ArticleParseError
@@ -29,6 +32,8 @@ from ingest.store import ChunkStore, clean_ref
 from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
 
 logger = logging.getLogger(__name__)
+#: The writer lock's file in the data directory; it holds the pid of the run that has the lock.
+LOCK_FILE = "ingest.lock"
 
 
 class _RunState:
@@ -141,6 +146,7 @@ def ingest_sources(
 ) -> IngestReport:
     """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised."""
     report = IngestReport()
+    store.sweep_orphans()
     state = _RunState(store)
     fetcher: Fetcher | None = None
 
@@ -172,6 +178,47 @@ def ingest_sources(
         if fetcher is not None:
             fetcher.close()
     return report
+
+
+class WriterBusy(RuntimeError):
+    """Another process holds the data directory's writer lock (``pid`` as it wrote it; may be empty)."""
+
+    def __init__(self, pid: str) -> None:
+        super().__init__(f"another ingest is running (pid {pid or 'unknown'})")
+        self.pid = pid
+
+
+@contextmanager
+def writer_lock(data_dir: Path, *, wait: bool = True,
+                on_wait: Callable[[WriterBusy], None] | None = None) -> Iterator[None]:
+    """Hold the data directory's writer lock: one ingest or remove at a time writes the collection.
+
+    Two runs writing at once made Chroma fail with ``InternalError``, and a run's orphan sweep would delete the
+    chunks of an article the other run had not yet recorded. ``fcntl.flock`` is released by the kernel when
+    the holder dies, even by SIGKILL, so a killed run never leaves the lock behind. With ``wait`` a second run
+    waits (``on_wait`` hears why first); without, it raises ``WriterBusy``.
+    SEE: https://man7.org/linux/man-pages/man2/flock.2.html
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            busy = WriterBusy(handle.read(20).strip())
+            if not wait:
+                raise busy from None
+            if on_wait:
+                on_wait(busy)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.truncate(0)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _unexpected(source: str, error: Exception) -> IngestFailure:

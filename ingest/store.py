@@ -15,12 +15,15 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import chromadb
+import chromadb.errors
 import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
@@ -33,9 +36,12 @@ from ingest.settings import IngestSettings
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Chroma rejects a single add of more than its max batch size (5,461 in 1.5.x).
 _MAX_UPSERT = 5000
+#: Record ids passed in one ``$nin`` filter; SQLite allows 32,766 bound values per statement.
+_MAX_NIN = 10_000
 
 
 class StoreUnavailable(RuntimeError):
@@ -202,6 +208,19 @@ def _record(article_id: str, meta: dict[str, Any] | None) -> ArticleRecord:
     )
 
 
+def _retrying(read: Callable[[], T], attempts: int = 8) -> T:
+    """``read()``, again after a short pause when Chroma fails because another process wrote in between
+    (``InternalError: Error finding id``: a row deleted between its metadata and its vector lookups)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return read()
+        except chromadb.errors.InternalError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
 class ChunkStore:
     """Chunks and article records of one collection identity, embedded with the given ``Embeddings``."""
 
@@ -257,6 +276,29 @@ class ChunkStore:
         record = _record_metadata(article, len(chunks), minhash)
         self._articles.upsert(ids=[article.id], embeddings=[[1.0]], documents=[article.body], metadatas=[record])
         return True
+
+    def sweep_orphans(self) -> list[str]:
+        """Delete chunks whose article has no record: what a run killed between writing an article's chunks and
+        its record leaves behind (``ask`` would cite them, ``sources`` and ``remove`` never see them). Only safe
+        while no other process writes (the caller holds the data directory's writer lock). Returns their ids."""
+        records = self._articles.get(include=[])["ids"]
+        if len(records) <= _MAX_NIN:
+            where = {"article_id": {"$nin": records}} if records else None
+            found = self._chunks.get(where=where, include=["metadatas"])
+            orphan_chunks = list(zip(found["ids"], found["metadatas"] or [], strict=True))
+        else:  # too many ids for one query: compare page by page
+            known, orphan_chunks = set(records), []
+            for offset in range(0, self._chunks.count(), _MAX_UPSERT):
+                page = self._chunks.get(include=["metadatas"], limit=_MAX_UPSERT, offset=offset)
+                orphan_chunks += [(i, m) for i, m in zip(page["ids"], page["metadatas"] or [], strict=True)
+                                  if (m or {}).get("article_id") not in known]
+        for begin in range(0, len(orphan_chunks), _MAX_UPSERT):
+            self._chunks.delete(ids=[i for i, _ in orphan_chunks[begin:begin + _MAX_UPSERT]])
+        orphans = sorted({str((m or {}).get("article_id")) for _, m in orphan_chunks})
+        if orphans:
+            logger.warning("removed %d chunks of %d articles an interrupted ingest left without a record: %s",
+                           len(orphan_chunks), len(orphans), ", ".join(orphans[:5]))
+        return orphans
 
     def delete_article(self, article_id: str) -> bool:
         """Remove an article, its chunks and its publications; False when it was not there."""
@@ -327,17 +369,31 @@ class ChunkStore:
         return list(self._chunks.get(include=[])["ids"])
 
     def export_chunks(self, batch: int = 5000) -> ChunkExport:
-        """Every chunk with its vector, for in-memory indexes (BM25, exact dense scoring) built beside Chroma."""
+        """Every chunk with its vector, for in-memory indexes (BM25, exact dense scoring) built beside Chroma.
+
+        Another process may write while the pages are read: pages are read until one comes back short (not up
+        to a count taken before, which a concurrent delete makes too high), and a chunk that a concurrent insert
+        shifts into a second page is kept once. The result is then a consistent set of chunks, maybe not the
+        newest: the index's fingerprint is of these ids, so the next check sees the difference and rebuilds."""
         ids: list[str] = []
         passages: list[Passage] = []
         vectors: list[np.ndarray] = []
-        total = self._chunks.count()
-        for offset in range(0, total, batch):
-            found = self._chunks.get(include=["documents", "metadatas", "embeddings"], limit=batch, offset=offset)
-            ids += found["ids"]
-            passages += [_passage(i, d, m, 0.0) for i, d, m in
-                         zip(found["ids"], found["documents"], found["metadatas"], strict=True)]
-            vectors.append(np.asarray(found["embeddings"], dtype=np.float32).reshape(len(found["ids"]), -1))
+        seen: set[str] = set()
+        offset = 0
+        while True:
+            found = _retrying(partial(self._chunks.get, include=["documents", "metadatas", "embeddings"],
+                                      limit=batch, offset=offset))
+            rows = zip(found["ids"], found["documents"] or [], found["metadatas"] or [],
+                       found["embeddings"] if found["embeddings"] is not None else [], strict=True)
+            for chunk_id, text, meta, vector in rows:
+                if chunk_id not in seen:
+                    seen.add(chunk_id)
+                    ids.append(chunk_id)
+                    passages.append(_passage(chunk_id, text, meta, 0.0))
+                    vectors.append(np.asarray(vector, dtype=np.float32))
+            if len(found["ids"]) < batch:
+                break
+            offset += batch
         matrix = np.vstack(vectors) if vectors else np.zeros((0, DIMENSION), dtype=np.float32)
         return ChunkExport(ids=ids, passages=passages, vectors=matrix)
 
@@ -346,9 +402,10 @@ class ChunkStore:
         if k <= 0 or self._chunks.count() == 0:
             return []
         vector = self._embeddings.embed_query(query)
-        found = self._chunks.query(
-            query_embeddings=[vector], n_results=k, where=where, include=["documents", "metadatas", "distances"]
-        )
+        found = _retrying(partial(
+            self._chunks.query, query_embeddings=[vector], n_results=k, where=where,
+            include=["documents", "metadatas", "distances"],
+        ))
         rows: Iterable[tuple[str, str, dict[str, Any], float]] = zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         )

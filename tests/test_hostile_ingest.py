@@ -156,3 +156,25 @@ def test_remove_by_file_path_finds_a_file_that_names_its_url(tmp_path: Path, cli
     removed = runner.invoke(cli, ["remove", str(story)], env=cli_env, catch_exceptions=False)
     assert removed.exit_code == 0 and removed.output.startswith("removed "), removed.output
     assert "Ferry deal" not in runner.invoke(cli, ["sources"], env=cli_env).output
+
+
+def _item(title: str, link: str, date: str) -> str:
+    text = " ".join(f"The {title} entry says the pier lamps were replaced, word {i}." for i in range(30))
+    return (f"<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate>"
+            f"<description>{text}</description></item>")
+
+
+def test_one_bad_feed_entry_fails_alone(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Foo [Bar.com</title>'
+                    "<link>https://exa\u2100mple.com/</link>"
+                    + _item("Bracket", "https://foo[bar.com/1", "Tue, 10 Jun 2025 04:00:00 GMT")
+                    + _item("Early", "https://harbourgazette.example/2", "Mon, 01 Jan 0001 00:00:00 +0100")
+                    + _item("Plain", "https://harbourgazette.example/3", "Wed, 11 Jun 2025 04:00:00 GMT")
+                    + "</channel></rss>", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["ingest", str(feed)], env=cli_env, catch_exceptions=False)
+    assert result.exit_code == 1 and result.stdout.startswith("added 2,"), result.output
+    failed = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
+    assert len(failed) == 1 and "harbourgazette.example/2" in failed[0], result.stderr
+    listed = CliRunner().invoke(cli, ["sources"], env=cli_env, catch_exceptions=False).output
+    assert "Bracket" in listed and "Plain" in listed and "foo[bar.com" not in listed, listed
