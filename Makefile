@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-ask bench-telegram calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -47,6 +47,10 @@ bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
 
 # `ask` latency on 20k chunks, from the collection `make eval` builds; writes its section of docs/benchmarks.md.
+# Parse, chunk and MinHash one article at the size limit, each case in a fresh process; writes its section of docs/benchmarks.md.
+bench-limits: $(STAMP)
+	$(BIN)/python bench/article_limits.py
+
 bench-ask: $(STAMP)
 	$(BIN)/python bench/ask_latency.py
 
@@ -85,7 +89,7 @@ registry: $(STAMP)
 	$(BIN)/python tools/build_registry.py ../shared/data/outlets
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot ingest tests
+	$(BIN)/ruff check bot ingest tests bench tools
 
 clean:
 	rm -rf $(VENV) build *.egg-info

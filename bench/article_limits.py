@@ -1,16 +1,21 @@
 """Time and peak memory to parse, chunk and MinHash one article at the size limit (#10).
 
 Each case runs in a fresh process, so that its peak RSS is its own. Prints a Markdown table for
-docs/benchmarks.md. Run: `.venv/bin/python bench/article_limits.py`.
+docs/benchmarks.md (its own section). Run: `make bench-limits`.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.report import write_section
 
 CASES = {
     "prose, one paragraph per 120 words": "prose",
@@ -56,11 +61,16 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--case":
         print(_measure(sys.argv[2]))
         return
-    print("| body | characters | parse s | chunk s | MinHash s | total s | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|")
+    rows = ["| body | characters | parse s | chunk s | MinHash s | total s | peak RSS MB |",
+            "|---|---|---|---|---|---|---|"]
     for label, kind in CASES.items():
         done = subprocess.run([sys.executable, __file__, "--case", kind], capture_output=True, text=True, check=True)
-        print(f"| {label} | {done.stdout.strip()} |")
+        rows.append(f"| {label} | {done.stdout.strip()} |")
+    table = "\n".join(rows)
+    print(table)
+    load = os.getloadavg()[0]
+    write_section("article-limits", "One article at the size limit (parse, chunk, MinHash)", "make bench-limits",
+                  f"Each case in a fresh process (peak RSS is its own); load average {load:.1f} when run.\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -22,3 +22,10 @@ class NoArticlesIngested(NewsdeskError):
 
 class StoreError(NewsdeskError):
     retryable = True
+
+
+class QuestionTooLong(NewsdeskError):
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(
+            f"the question is {length:,} characters long; questions can be up to {limit:,}: ask a shorter one"
+        )

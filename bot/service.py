@@ -15,10 +15,12 @@ from functools import cached_property
 from pathlib import Path
 
 from bot.answering.extractive import answer
-from bot.errors import NoArticlesIngested, StoreError
+from bot.errors import NoArticlesIngested, QuestionTooLong, StoreError
+from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
 from bot.types import Answer
+from ingest.articles import clean_text
 from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
 from ingest.pipeline import WriterBusy, ingest_sources, remove_articles, writer_lock
@@ -142,8 +144,13 @@ class Newsdesk:
         return self._retriever
 
     def search(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Retrieval:
-        """Passages for ``question`` and what the question names that the collection lacks."""
-        return self.retriever().retrieve(question, k or self.settings.top_k, filters)
+        """Passages for ``question`` and what the question names that the collection lacks.
+
+        Raises:
+            QuestionTooLong: Over ``MAX_QUESTION_CHARS``: refused rather than cut, so nobody gets an answer to half
+                a question.
+        """
+        return self.retriever().retrieve(_checked(question), k or self.settings.top_k, filters)
 
     def retrieve(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> list[Passage]:
         """The passages that best match ``question``, best first."""
@@ -155,9 +162,18 @@ class Newsdesk:
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        question = _checked(question)
         found = self.search(question, k=k, filters=filters)
         return answer(
             question, found.passages, self.registry,
             min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,
             missing_outlets=found.missing_outlets, unknown_names=found.unknown_names,
         )
+
+
+def _checked(question: str) -> str:
+    """``question`` fit for retrieval and printing, or ``QuestionTooLong``."""
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionTooLong(len(question), MAX_QUESTION_CHARS)
+    # A lone surrogate (from JSON, or undecodable bytes on a command line) would crash the embedder's tokenizer.
+    return clean_text(question)

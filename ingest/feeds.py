@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import feedparser
 from lxml import etree
 
-from ingest.articles import ArticleParseError, build_article
+from ingest.articles import ArticleParseError, build_article, to_iso_utc
 from ingest.domains import registrable_domain
 from ingest.provenance import STRENGTH, Claim, ref_from_domain
 from ingest.types import Article, Evidence, OutletRef
@@ -23,6 +23,8 @@ _TAG = re.compile(r"<[^<>]+>")
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|blockquote)>|<br\s*/?>", re.I)
 #: An entry whose text is shorter than this is a teaser: the article is at its link.
 MIN_FULL_TEXT_CHARS = 400
+#: Feed dates before this year are placeholders (web feeds began in the late 1990s).
+EARLIEST_FEED_YEAR = 1990
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,10 @@ def unwrap_url(url: str | None, base: str | None = None) -> str | None:
         return url
     url = url.strip()[:_MAX_URL_CHARS]
     if base and not url.lower().startswith(("http://", "https://")):
-        url = urljoin(base, url)
+        try:
+            url = urljoin(base, url)
+        except ValueError:  # the feed's own address is no URL ("a://["): the link stays as written
+            return url
     for _ in range(3):  # a wrapper inside a wrapper, at most three deep
         try:
             parts = urlsplit(url)
@@ -112,9 +117,13 @@ def plain_title(title: str) -> str:
 
 def _entry_date(entry: feedparser.FeedParserDict) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if parsed:
-        return datetime(*parsed[:6], tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return None
+    # "01 Jan 0001" and the like are placeholders, not news dates: unknown rather than a date 2,000 years off.
+    if not parsed or parsed[0] < EARLIEST_FEED_YEAR:
+        return None
+    try:
+        return to_iso_utc(datetime(*parsed[:6], tzinfo=UTC))
+    except (ValueError, OverflowError):
+        return None
 
 
 def parse_feed(data: bytes, source: str) -> Feed:

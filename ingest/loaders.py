@@ -25,6 +25,9 @@ from ingest.jsonfmt import parse_json
 from ingest.types import Article
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+#: A web page holds one article; 5 MB is also the default download limit (NEWSDESK_FETCH_MAX_BYTES). The largest
+#: page of ../shared/data/realweb/ is 1.3 MB.
+MAX_PAGE_BYTES = 5_000_000
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -91,6 +94,10 @@ def _parse(data: bytes, fmt: str, source: str, *, page_url: str | None, charset:
         feed = parse_feed(data, source)
         yield from _feed_articles(feed, source, fetch_entry)
         return
+    if fmt == "html" and len(data) > MAX_PAGE_BYTES:
+        # One page is one article: refused before trafilatura, whose time and memory grow with the page.
+        raise ArticleParseError(source, f"the page is {len(data) / 1e6:.1f} MB, over the "
+                                        f"{MAX_PAGE_BYTES / 1e6:.0f} MB limit for one web page")
     text = decode_html(data, source, charset) if fmt == "html" else decode_text(data, source, charset)
     if fmt == "html":
         yield parse_html(text, source, page_url=page_url)

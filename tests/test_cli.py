@@ -81,6 +81,21 @@ def test_ask_before_ingest_names_the_fix(cli_env: dict[str, str]) -> None:
     assert "no articles ingested yet: run `newsdesk ingest PATH`" in result.output
 
 
+def test_a_question_with_a_lone_surrogate_is_answered(cli_env: dict[str, str]) -> None:
+    # What Python makes of undecodable bytes on a command line; the embedder's tokenizer raised TypeError on it.
+    _run(cli_env, "ingest", str(SAMPLES))
+    result = CliRunner().invoke(cli, ["ask", "What did the mayor say about the flood barrier\udcff?", "--json"],
+                                env=cli_env)
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert json.loads(result.stdout)["question"].endswith("barrier\ufffd?"), result.stdout
+
+
+def test_an_over_long_question_is_refused_with_the_limit(cli_env: dict[str, str]) -> None:
+    _run(cli_env, "ingest", str(SAMPLES))
+    result = CliRunner().invoke(cli, ["ask", "Why? " * 1000], env=cli_env)
+    assert result.exit_code == 1 and "questions can be up to 2,000" in result.output, result.output
+
+
 def test_usage_errors_exit_2(cli_env: dict[str, str]) -> None:
     assert CliRunner().invoke(cli, ["ask"], env=cli_env).exit_code == 2
     assert CliRunner().invoke(cli, ["ask", "q", "-k", "0"], env=cli_env).exit_code == 2

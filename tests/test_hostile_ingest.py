@@ -170,11 +170,16 @@ def test_one_bad_feed_entry_fails_alone(tmp_path: Path, cli_env: dict[str, str])
                     "<link>https://exa\u2100mple.com/</link>"
                     + _item("Bracket", "https://foo[bar.com/1", "Tue, 10 Jun 2025 04:00:00 GMT")
                     + _item("Early", "https://harbourgazette.example/2", "Mon, 01 Jan 0001 00:00:00 +0100")
+                    + "<item><title>Empty</title><link>https://harbourgazette.example/4</link></item>"
                     + _item("Plain", "https://harbourgazette.example/3", "Wed, 11 Jun 2025 04:00:00 GMT")
                     + "</channel></rss>", encoding="utf-8")
     result = CliRunner().invoke(cli, ["ingest", str(feed)], env=cli_env, catch_exceptions=False)
-    assert result.exit_code == 1 and result.stdout.startswith("added 2,"), result.output
+    assert result.exit_code == 1 and result.stdout.startswith("added 3,"), result.output
     failed = [line for line in result.stderr.splitlines() if line.startswith("failed: ")]
-    assert len(failed) == 1 and "harbourgazette.example/2" in failed[0], result.stderr
+    assert len(failed) == 1 and "entry 'Empty' has no text" in failed[0], result.stderr
     listed = CliRunner().invoke(cli, ["sources"], env=cli_env, catch_exceptions=False).output
     assert "Bracket" in listed and "Plain" in listed and "foo[bar.com" not in listed, listed
+    # A placeholder date ("01 Jan 0001") is no date: the entry is kept, undated, not put 2,000 years back.
+    records = json.loads(CliRunner().invoke(cli, ["sources", "--json"], env=cli_env, catch_exceptions=False).output)
+    [early] = [a for a in records if a["title"] == "Early"]
+    assert early["published_at"] is None, early

@@ -16,7 +16,7 @@ from ingest.articles import MAX_BODY_CHARS, MAX_FRONT_MATTER_CHARS, ArticleParse
 from ingest.dedup import SHINGLE_SAMPLE_CHARS, signature
 from ingest.feeds import entry_article, html_to_paragraphs, parse_feed
 from ingest.jsonfmt import parse_json
-from ingest.loaders import load_file
+from ingest.loaders import MAX_PAGE_BYTES, load_file
 from ingest.provenance import FOOTER_MAX_CHARS, FOOTER_RULES, footer_claims, split_footer
 from ingest.sentences import sentence_spans
 from tests.budget import time_budget, within
@@ -190,6 +190,14 @@ def test_an_article_over_the_body_limit_is_refused_with_its_size() -> None:
     text = "Headline\n" + "\n".join([paragraph] * (MAX_BODY_CHARS // len(paragraph) + 1))
     with time_budget(2, "parse_text"), pytest.raises(ArticleParseError, match="over the 500,000-character limit"):
         parse_text(text, "huge.txt")
+
+
+def test_a_web_page_over_the_page_limit_is_refused_before_extraction(tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    paragraph = "<p>The council voted on the barrier budget again today.</p>\n"
+    page.write_text("<html><body>" + paragraph * (MAX_PAGE_BYTES // len(paragraph) + 1) + "</body></html>")
+    with time_budget(2, "load_file"), pytest.raises(ArticleParseError, match="over the 5 MB limit for one web page"):
+        list(load_file(page))
 
 
 def test_an_article_at_the_body_limit_is_read() -> None:
