@@ -28,6 +28,7 @@ SPLITTER = f"nupunkt {version('nupunkt')} + newsdesk post-pass 1"
 
 #: Longer lines are no prose paragraph (the longest in the MultiHop-RAG corpus has 7,912 characters): they are
 #: split by the punctuation rule below instead of Punkt, which costs several µs a character, and not cached.
+#: Texts up to this size (every chunk) are split whole and cached.
 LONGEST_PARAGRAPH = 20_000
 _PUNCTUATION_END = re.compile(r"""(?:[.!?]|…)["'”’)\]]*(?=[ \t]+["'“‘(\[]?[A-Z0-9])""")
 
@@ -58,24 +59,29 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
     Example: ``"Mr. Smith met Dr. Jones. It was 3 p.m. Friday."`` gives ``[(0, 24), (25, 46)]``.
     """
+    if len(text) <= LONGEST_PARAGRAPH:
+        return list(_text_spans(text))
     spans: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         offset, body = line.start(), line.group()
-        pieces = _line_spans(body) if len(body) <= LONGEST_PARAGRAPH else _spans(body, _rule_ends(body))
-        spans += [(offset + a, offset + b) for a, b in pieces]
+        ends = _punkt_ends(body) if len(body) <= LONGEST_PARAGRAPH else _rule_ends(body)
+        spans += [(offset + a, offset + b) for a, b in _spans(body, ends)]
     return spans
 
 
 @lru_cache(maxsize=2048)
-def _line_spans(line: str) -> tuple[tuple[int, int], ...]:
-    """Trimmed sentence spans of one line. Cached: `ask` splits the same retrieved passages again and again."""
-    return _spans(line, _punkt_ends(line))
+def _text_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of a chunk-sized text, with one Punkt call for all its lines (a call per line costs about three
+    times as much). Cached: `ask` splits the same retrieved passages again and again."""
+    return _spans(text, _punkt_ends(text))
 
 
-def _spans(line: str, ends: set[int]) -> tuple[tuple[int, int], ...]:
+def _spans(text: str, ends: set[int]) -> tuple[tuple[int, int], ...]:
+    """Trimmed spans between ``ends``, the boundaries the post-pass adds and every line break."""
+    breaks = {match.start() for match in re.finditer("\n", text)}
     spans, start = [], 0
-    for end in [*sorted(ends | _missed_ends(line)), len(line)]:
-        piece = line[start:end]
+    for end in [*sorted(ends | breaks | _missed_ends(text)), len(text)]:
+        piece = text[start:end]
         lead, body = len(piece) - len(piece.lstrip()), piece.strip()
         if body:
             spans.append((start + lead, start + lead + len(body)))
