@@ -24,7 +24,7 @@ import nupunkt
 
 #: What splits sentences, for caches of sentence data (ingest/search_index.py): bump the post-pass number
 #: whenever the rules below change what they split.
-SPLITTER = f"nupunkt {version('nupunkt')} + newsdesk post-pass 1"
+SPLITTER = f"nupunkt {version('nupunkt')} + newsdesk post-pass 2"
 
 #: Longer lines are no prose paragraph (the longest in the MultiHop-RAG corpus has 7,912 characters): they are
 #: split by the punctuation rule below instead of Punkt, which costs several µs a character, and not cached.
@@ -47,6 +47,7 @@ _FULL_STOP_THEN_CAPITAL = re.compile(r"\.[\"'”’)\]]*(?=\s+([\"'“‘(\[]?)(
 _PLAIN_WORD = re.compile(r"(?:^|[^\w.@])([a-z]{2,})$")
 _LOWER_ABBREVIATIONS = frozenset({"vs", "cf", "al", "ca", "approx", "viz", "incl", "esp", "etc"})
 _CLOCK = re.compile(r"(?:^|\W)[ap]\.m$")
+_NEXT_WORD = re.compile(r"\s*([A-Za-z]*)")
 _TIME_WORDS = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri Sat Sun "
     "January February March April May June July August September October November December Jan Feb Mar Apr "
@@ -100,8 +101,9 @@ def _rule_ends(line: str) -> set[int]:
 
 
 def _kept(line: str, ends: Iterable[int]) -> set[int]:
-    """``ends`` inside the line, less those after a title, after "No." and the like before a number, and after
-    a single initial before a capital ("George W. Bush", "—N. Clark"; not "R&D.", "USB-C." or "X. ‘El Jefe’")."""
+    """``ends`` inside the line, less those after a title, after "No." and the like before a number, after
+    "a.m."/"p.m." before a day or time zone, and after a single initial before a capital ("George W. Bush",
+    "—N. Clark"; not "R&D.", "USB-C." or "X. ‘El Jefe’")."""
     kept, last = set(), len(line.rstrip())
     for end in ends:
         if not 0 < end < last:
@@ -113,6 +115,7 @@ def _kept(line: str, ends: Iterable[int]) -> set[int]:
             word[:-1] in _TITLES
             or (after.isdigit() and word[:-1].rpartition("-")[2] in _BEFORE_NUMBER)
             or (len(word) == 2 and "A" <= word[0] <= "Z" and after.isupper())
+            or (word in ("a.m.", "p.m.") and _is_time_word(_NEXT_WORD.match(line, end).group(1)))
         ):
             continue
         kept.add(end)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.service import Newsdesk
 from ingest.search_index import load_or_build
-from ingest.sentences import sentence_spans
+from ingest.sentences import LONGEST_PARAGRAPH, sentence_spans
 from tests.budget import within
 from tests.conftest import SAMPLES
 
@@ -62,6 +62,12 @@ def test_the_issue_example_is_three_whole_sentences() -> None:
 )
 def test_news_sentences(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
+
+
+def test_a_line_longer_than_any_paragraph_still_keeps_titles_with_names() -> None:
+    text = "Mr. Smith met Dr. Jones at 3 p.m. Friday. " * 700  # ~29,000 characters: the punctuation-rule path
+    assert len(text) > LONGEST_PARAGRAPH
+    assert set(sentences(text)) == {"Mr. Smith met Dr. Jones at 3 p.m. Friday."}
 
 
 def _boundary_set() -> list[tuple[str, set[int]]]:
