@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram bench-sentences calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -57,6 +57,12 @@ bench-ask: $(STAMP)
 # 20 chats x 50 questions against the fake Bot API on 127.0.0.1; writes its section of docs/benchmarks.md.
 bench-telegram: $(STAMP)
 	$(BIN)/python bench/telegram_load.py
+
+# Sentence segmenters compared on tests/data/sentence_boundaries.txt and the MultiHop-RAG corpus; writes its
+# section of docs/benchmarks.md. The libraries only compared (not project dependencies) are installed first.
+bench-sentences: $(STAMP)
+	$(BIN)/python -m pip install --quiet pysbd==0.3.4 sentencex==1.0.32 blingfire==0.1.8
+	$(BIN)/python bench/sentence_segmenters.py
 
 calibrate: $(STAMP)
 	$(BIN)/python bench/calibrate_abstention.py

@@ -29,19 +29,22 @@ import numpy as np
 import Stemmer
 from bm25s.tokenization import _infer_stopwords
 
-from ingest.sentences import sentence_spans
+from ingest.sentences import SPLITTER, sentence_spans
 from ingest.store import ChunkStore
 from ingest.types import OutletRef, Passage
 
 _STEMMER = "english"
 
 
-#: Bumped whenever what the index holds changes, so caches written by older code are rebuilt.
-INDEX_FORMAT = 2
+#: Bumped whenever what the index holds changes, so caches written by older code are rebuilt
+#: (3: sentences from nupunkt instead of a regex that broke after every abbreviation, #17).
+INDEX_FORMAT = 3
 
 
 def fingerprint(chunk_ids: list[str]) -> str:
-    return hashlib.sha1(f"{INDEX_FORMAT}\n".encode() + "\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
+    # The sentence splitter's identity is part of the key: the sentence BM25 holds its sentences.
+    head = f"{INDEX_FORMAT}\n{SPLITTER}\n".encode()
+    return hashlib.sha1(head + "\n".join(sorted(chunk_ids)).encode()).hexdigest()[:16]
 
 
 def header(passage: Passage) -> str:
