@@ -204,3 +204,17 @@ def http_server() -> Iterator[LocalHTTPServer]:
     """A started ``LocalHTTPServer``, stopped after the test."""
     with LocalHTTPServer() as server:
         yield server
+
+
+class FakeResolver:
+    """Our ``Resolver``: answers from a table (never the system's DNS) and records each question."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        if host not in self.table:
+            raise OSError(f"no such host {host}")
+        return self.table[host]

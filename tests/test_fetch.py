@@ -22,7 +22,7 @@ from ingest.loaders import load_url
 from ingest.public_addresses import allow_any_address, is_public_address
 from ingest.types import Article
 from tests.budget import within
-from tests.local_http import LocalHTTPServer, RawResponseServer
+from tests.local_http import FakeResolver, LocalHTTPServer, RawResponseServer
 
 HTML = b"<!doctype html><html><head><title>News</title></head><body><p>Story.</p></body></html>"
 RSS = b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Feed</title></channel></rss>'
@@ -344,20 +344,6 @@ def test_hostile_server_gives_a_document_or_one_fetch_error() -> None:
 def only_127_0_0_1_or_public(address: IPv4Address | IPv6Address) -> bool:
     """A policy that treats the local test server (127.0.0.1) as a public site and everything else as usual."""
     return str(address) == "127.0.0.1" or is_public_address(address)
-
-
-class FakeResolver:
-    """Our ``Resolver``: answers from a table (never the system's DNS) and records each question."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.table = table
-        self.asked: list[str] = []
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        if host not in self.table:
-            raise OSError(f"no such host {host}")
-        return self.table[host]
 
 
 @pytest.fixture

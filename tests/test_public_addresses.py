@@ -7,6 +7,7 @@ import ipaddress
 import pytest
 
 from ingest.public_addresses import BlockedAddress, checked_addresses, is_public_address
+from tests.local_http import FakeResolver
 
 
 @pytest.mark.parametrize(
@@ -48,20 +49,6 @@ def test_private_and_reserved_addresses_are_refused(address: str) -> None:
 )
 def test_public_addresses_are_allowed(address: str) -> None:
     assert is_public_address(ipaddress.ip_address(address)), f"{address} is a public address"
-
-
-class FakeResolver:
-    """Our ``Resolver``: answers from a table and counts the questions."""
-
-    def __init__(self, table: dict[str, list[str]]) -> None:
-        self.table = table
-        self.asked: list[str] = []
-
-    def __call__(self, host: str, port: int) -> list[str]:
-        self.asked.append(host)
-        if host not in self.table:
-            raise OSError(f"no such host {host}")
-        return self.table[host]
 
 
 def test_every_resolved_address_must_be_public() -> None:
