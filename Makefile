@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram bench-sentences calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -53,6 +53,11 @@ bench-limits: $(STAMP)
 
 bench-ask: $(STAMP)
 	$(BIN)/python bench/ask_latency.py
+
+# Near-copy lookup (MinHash LSH) at 1k, 10k and 100k synthetic articles against the old pairwise scan, and one
+# signature of the largest allowed article; writes its section of docs/benchmarks.md (about a minute).
+bench-dedup: $(STAMP)
+	$(BIN)/python bench/dedup_scaling.py
 
 # 20 chats x 50 questions against the fake Bot API on 127.0.0.1; writes its section of docs/benchmarks.md.
 bench-telegram: $(STAMP)

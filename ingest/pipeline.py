@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from ingest.articles import ArticleParseError
 from ingest.chunking import chunk_article
 from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
@@ -47,7 +49,7 @@ class _RunState:
             self.locations_by_article[publication.article_id].add(publication.location)
         signatures = store.signatures()
         self.articles = set(signatures)
-        self.duplicates = DuplicateIndex({i: from_hex(h) for i, h in signatures.items() if h})
+        self.duplicates = DuplicateIndex(_current_signatures(signatures, store))
         for orphan in self.articles - set(self.locations_by_article):
             record = store.article(orphan)
             if record and record.location and record.location not in self.location_of:
@@ -68,6 +70,27 @@ class _RunState:
         self.location_of[location] = article_id
         self.locations_by_article[article_id].add(location)
         return previous
+
+
+def _current_signatures(stored: dict[str, str], store: ChunkStore) -> dict[str, np.ndarray]:
+    """The stored signatures, after recomputing (and storing) those of an older MinHash scheme from the bodies."""
+    current: dict[str, np.ndarray] = {}
+    outdated = []
+    for article_id, text in stored.items():
+        sig = from_hex(text)
+        if sig is None:
+            outdated.append(article_id)
+        else:
+            current[article_id] = sig
+    if outdated:
+        logger.warning("recomputing the near-duplicate signatures of %d stored articles: they were written by an "
+                       "older MinHash scheme (#17); this happens once", len(outdated))
+    for article_id in outdated:
+        body = store.article_body(article_id)
+        if body is not None:
+            current[article_id] = signature(body)
+            store.set_signature(article_id, to_hex(current[article_id]))
+    return current
 
 
 def _as_near_copy(article: Article, original_id: str, similarity: float, store: ChunkStore) -> Article:

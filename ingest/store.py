@@ -338,6 +338,13 @@ class ChunkStore:
         return {i: str((m or {}).get("minhash", "")) for i, m in
                 zip(found["ids"], found["metadatas"] or [], strict=True)}
 
+    def set_signature(self, article_id: str, minhash: str) -> None:
+        """Replace a stored article's MinHash signature (hex), e.g. one written by an older scheme."""
+        found = self._articles.get(ids=[article_id], include=["metadatas"])
+        if found["ids"]:
+            metadata = dict(found["metadatas"][0] or {}) | {"minhash": minhash}
+            self._articles.update(ids=[article_id], metadatas=[metadata])
+
     def article_evidence(self, article_id: str) -> tuple[Evidence, ...]:
         found = self._articles.get(ids=[article_id], include=["metadatas"])
         if not found["ids"]:

@@ -11,6 +11,7 @@ our free-form set (docs/evaluation.md, docs/retrieval-notes.md).
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -63,6 +64,8 @@ class Filters:
     kinds: tuple[str, ...] = ()
     since: float | None = None
     until: float | None = None
+    #: The day relative dates in the question ("last Tuesday") are resolved against; None: they are ignored.
+    today: datetime.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +270,7 @@ class HybridRetriever:
         shared = self._position_score + self.ranker.partial(dense_features(self._layout, dense))
         fused = shared + self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(question),
                                                               self.index.sentence_scores(question)))
-        dates = find_dates(question)
+        dates = find_dates(question, today=filters.today if filters else None)
         if dates:
             # A date the question names steers like an outlet does: a fixed bonus, as large as a top RRF term
             # (fitted into the model it came out far weaker, and temporal questions lost their articles).
