@@ -13,20 +13,30 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.answering.extractive import answer
 from bot.errors import NoArticlesIngested, StoreError
-from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
-from bot.types import Answer
-from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
-from ingest.pipeline import WriterBusy, ingest_sources, remove_articles, writer_lock
-from ingest.search_index import fingerprint, load_or_build
-from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
+if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost seconds that `--help` must not pay
+    from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
+    from bot.types import Answer
+    from ingest.embedder import MiniLMEmbeddings
+    from ingest.pipeline import WriterBusy
+    from ingest.store import ChunkStore
+
 logger = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    # `from bot.service import Filters` keeps working without importing the retriever at start-up.
+    if name in ("Filters", "Retrieval"):
+        from bot.retrieval import retriever
+
+        return getattr(retriever, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TOKENIZER_NAME = "cl100k_base"
 #: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
@@ -35,6 +45,19 @@ INDEX_RECHECK_SECONDS = 30.0
 
 def _say_waiting(busy: WriterBusy) -> None:
     logger.warning("%s: waiting for it to finish", busy)
+
+
+class _EmbeddingsOnDemand:
+    """Hands the store the desk's embedder only when it embeds: listing or removing articles never loads the model."""
+
+    def __init__(self, desk: Newsdesk) -> None:
+        self._desk = desk
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._desk.embeddings.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._desk.embeddings.embed_query(text)
 
 
 class Newsdesk:
@@ -58,13 +81,20 @@ class Newsdesk:
 
     @cached_property
     def embeddings(self) -> MiniLMEmbeddings:
+        from ingest.embedder import MiniLMEmbeddings
+
         return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
 
     @cached_property
     def store(self) -> ChunkStore:
+        from ingest.embedder import MODEL_NAME
+        from ingest.pipeline import WriterBusy, writer_lock
+        from ingest.store import ChunkStore, StoreUnavailable
+
         try:
             store = ChunkStore.open(
-                self.settings, self.embeddings, embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME
+                self.settings, _EmbeddingsOnDemand(self),  # type: ignore[arg-type]  # duck-typed Embeddings
+                embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME,
             )
         except StoreUnavailable as error:
             raise StoreError(str(error)) from error
@@ -76,16 +106,19 @@ class Newsdesk:
         return store
 
     def ingest(
-        self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None
+        self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None,
+        on_article: Callable[[], None] | None = None,
     ) -> IngestReport:
         """Ingest files, folders and URLs (see ``ingest.pipeline``); the search index follows the collection.
 
         One ingest (or remove) at a time: a second one waits for the first, saying so on the log."""
+        from ingest.pipeline import ingest_sources, writer_lock
+
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
             report = ingest_sources(
                 [str(s) for s in sources], store, self.settings, fmt=fmt,
-                count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
+                count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source, on_article=on_article,
             )
             if report.added or report.updated or report.linked:
                 self._refresh_index()
@@ -98,6 +131,8 @@ class Newsdesk:
             self.retriever()
 
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
+        from ingest.pipeline import remove_articles, writer_lock
+
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
             removed, missing = remove_articles(ids_or_locations, store)
@@ -126,6 +161,9 @@ class Newsdesk:
             return self._current_retriever()
 
     def _current_retriever(self) -> HybridRetriever:
+        from bot.retrieval.retriever import HybridRetriever
+        from ingest.search_index import fingerprint, load_or_build
+
         count = self.store.count_chunks()
         if count == 0:
             raise NoArticlesIngested()
@@ -155,6 +193,8 @@ class Newsdesk:
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        from bot.answering.extractive import answer
+
         found = self.search(question, k=k, filters=filters)
         return answer(
             question, found.passages, self.registry,

@@ -143,8 +143,11 @@ def ingest_sources(
     fmt: str = "auto",
     count_word_pieces: Callable[[str], int] | None = None,
     on_source: Callable[[str], None] | None = None,
+    on_article: Callable[[], None] | None = None,
 ) -> IngestReport:
-    """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised."""
+    """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised.
+
+    ``on_source`` hears each source as it starts, ``on_article`` each item of it once stored or failed."""
     report = IngestReport()
     store.sweep_orphans()
     state = _RunState(store)
@@ -168,6 +171,8 @@ def ingest_sources(
                         _store_article(loaded, state, store, settings, report, count_word_pieces)
                     except Exception as error:  # one item's failure, whatever it is; the next item still goes in
                         report.failed.append(_unexpected(loaded.source_path, error))
+                    if on_article:
+                        on_article()
             except ArticleParseError as error:
                 report.failed.append(IngestFailure(source=error.source, error=error.reason))
             except OSError as error:

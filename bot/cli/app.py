@@ -10,22 +10,19 @@ import dataclasses
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
-from bot.answering.labels import describe, outlet_label
-from bot.cli.common import desk_of, print_json
+from bot.cli.common import OUTLET_KINDS, DeskOnDemand, desk_of, print_json
 from bot.cli.eval_commands import eval_group
 from bot.cli.ingest_commands import ingest, remove
 from bot.cli.outlet_commands import outlets
-from bot.cli.render import render_answer
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
-from bot.service import Filters, Newsdesk
-from bot.settings import BotSettings
-from ingest.outlets import KIND_PHRASES
+
+if TYPE_CHECKING:  # commands import what they use, so `newsdesk --help` starts in a fraction of a second
+    from bot.service import Newsdesk
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
@@ -48,12 +45,7 @@ class _UserErrors(click.Group):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """newsdesk: ask questions about news articles; answers quote the articles and flag each outlet."""
-    try:
-        settings = BotSettings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise click.ClickException(f"invalid setting NEWSDESK_{str(first['loc'][0]).upper()}: {first['msg']}") from None
-    ctx.obj = Newsdesk(settings)
+    ctx.obj = DeskOnDemand()
 
 
 def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | None:
@@ -76,7 +68,7 @@ def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | 
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None,
               help="Passages to retrieve (default: NEWSDESK_TOP_K).")
 @click.option("--outlet", "outlets", multiple=True, help="Only passages from this outlet (name or domain); repeatable.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(sorted(KIND_PHRASES)),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(OUTLET_KINDS),
               help="Only passages from outlets of this kind; repeatable.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
@@ -90,6 +82,9 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
       newsdesk ask "What did Lavrov say about Kiev?"
       newsdesk ask "What happened to Google's stock?" --outlet TechCrunch --since 2023-10-01
     """
+    from bot.cli.render import render_answer
+    from bot.retrieval.retriever import Filters
+
     if not question.strip():
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
@@ -102,6 +97,8 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
 
 
 def _sources_text(desk: Newsdesk) -> str:
+    from bot.answering.labels import describe, outlet_label
+
     records = desk.sources()
     if not records:
         return "No articles ingested yet: run `newsdesk ingest PATH`."
@@ -129,6 +126,8 @@ def sources(ctx: click.Context, json_: bool) -> None:
     Example:
       newsdesk sources --json
     """
+    from bot.answering.labels import outlet_label
+
     desk = desk_of(ctx)
     if json_:
         rows = []
@@ -150,6 +149,8 @@ def chat(ctx: click.Context) -> None:
     Example:
       newsdesk chat
     """
+    from bot.cli.render import render_answer
+
     desk = desk_of(ctx)
     click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
     stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
