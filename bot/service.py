@@ -7,6 +7,7 @@ Built once per entry point from ``BotSettings``; the embedder and the store open
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -41,6 +42,10 @@ def __getattr__(name: str) -> Any:
 TOKENIZER_NAME = "cl100k_base"
 #: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
 INDEX_RECHECK_SECONDS = 30.0
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _say_waiting(busy: WriterBusy) -> None:
@@ -151,6 +156,54 @@ class Newsdesk:
     def index_folder(self) -> Path:
         """Where the lexical index and vectors of the collection are cached."""
         return self.settings.data_dir / "index" / self.store.name
+
+    @property
+    def collection_name(self) -> str:
+        """The name of the collection the settings select (it records what built it: model, tokenizer, chunks)."""
+        from ingest.embedder import MODEL_NAME
+        from ingest.store import collection_name
+
+        s = self.settings
+        return collection_name(MODEL_NAME, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap)
+
+    def collection_exists(self) -> bool:
+        """Whether the store holds the collection, without creating it (opening the store would)."""
+        from ingest.store import open_client
+
+        if "store" in self.__dict__:
+            return True
+        try:
+            names = {collection.name for collection in open_client(self.settings).list_collections()}
+        except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
+            raise StoreError(f"cannot open the Chroma store at {self.settings.chroma_url or self.settings.chroma_dir}: "
+                             f"{error}") from error
+        return self.collection_name in names
+
+    def reset(self) -> list[str]:
+        """Delete the collection the settings select (chunks, article records, publications) and its index cache.
+
+        Returns what was removed, in words; other collections (other chunk settings, the eval's) stay."""
+        from ingest.pipeline import writer_lock
+        from ingest.store import open_client
+
+        removed: list[str] = []
+        with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            name = self.collection_name
+            if self.collection_exists():
+                store = self.store
+                articles, chunks = len(store.articles()), store.count_chunks()
+                client = open_client(self.settings)
+                for part in (name, f"{name}_articles", f"{name}_publications"):
+                    with suppress(Exception):  # a part a killed run never created
+                        client.delete_collection(part)
+                removed.append(f"collection {name} ({_count(articles, 'article')}, {_count(chunks, 'chunk')})")
+            index = self.settings.data_dir / "index" / name
+            if index.exists():
+                shutil.rmtree(index)
+                removed.append(f"index {index}")
+            self.__dict__.pop("store", None)
+            self._retriever, self._retriever_count = None, -1
+        return removed
 
     def retriever(self) -> HybridRetriever:
         """The retriever over the current collection; rebuilt when the collection's chunks changed.

@@ -16,6 +16,7 @@ import click
 
 from bot.cli.common import OUTLET_KINDS, DeskOnDemand, desk_of, print_json
 from bot.cli.eval_commands import eval_group
+from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
 from bot.cli.outlet_commands import outlets
 from bot.cli.telegram_command import telegram
@@ -183,6 +184,8 @@ cli.add_command(remove)
 cli.add_command(telegram)
 cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
+cli.add_command(info)
+cli.add_command(reset)
 
 
 def main() -> None:
