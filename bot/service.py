@@ -179,6 +179,31 @@ class Newsdesk:
                              f"{error}") from error
         return self.collection_name in names
 
+    def empty_message(self) -> str:
+        """Why the collection is empty, naming the fix: ingest, or the chunk settings of a collection that is not."""
+        from ingest.store import open_client
+
+        s = self.settings
+        here = f"{s.chunk_tokens}-token chunks (overlap {s.chunk_overlap})"
+        with suppress(Exception):  # the hint is a courtesy: a store that cannot list gets the plain message
+            client = open_client(s)
+            names = {collection.name for collection in client.list_collections()}
+            for name in sorted(names):
+                if not name.startswith("news_") or name.endswith(("_articles", "_publications")):
+                    continue
+                meta = client.get_collection(name).metadata or {}
+                tokens, overlap = meta.get("chunk_tokens"), meta.get("chunk_overlap")
+                stored = client.get_collection(f"{name}_articles").count() if f"{name}_articles" in names else 0
+                if name == self.collection_name or not stored or tokens is None:
+                    continue
+                fix = f"NEWSDESK_CHUNK_TOKENS={tokens}"
+                if overlap != s.chunk_overlap:
+                    fix += f" and NEWSDESK_CHUNK_OVERLAP={overlap}"
+                return (f"the collection for {here} is empty; {_count(stored, 'article')} "
+                        f"{'is' if stored == 1 else 'are'} stored for {tokens}-token chunks (overlap {overlap}): "
+                        f"set {fix}, or re-ingest with `newsdesk ingest PATH`")
+        return NoArticlesIngested().user_message
+
     def reset(self) -> list[str]:
         """Delete the collection the settings select (chunks, article records, publications) and its index cache.
 
@@ -219,7 +244,7 @@ class Newsdesk:
 
         count = self.store.count_chunks()
         if count == 0:
-            raise NoArticlesIngested()
+            raise NoArticlesIngested(self.empty_message())
         stale = self._retriever is None or self._retriever_count != count
         if not stale and time.monotonic() - self._retriever_checked > INDEX_RECHECK_SECONDS:
             # Same count, but another process may have replaced articles: compare the chunk-id fingerprint.

@@ -90,11 +90,42 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
                       until=_timestamp(until, "--until", end=True))
-    result = desk_of(ctx).ask(question, k=k, filters=filters)
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise click.UsageError(f"--since {since} is after --until {until}: no article can match both")
+    desk = desk_of(ctx)
+    try:
+        _check_outlets(desk, outlets)
+        result = desk.ask(question, k=k, filters=filters)
+    except NewsdeskError as error:
+        if json_:  # a script reading stdout gets an object to parse; the message still goes to stderr
+            print_json({"error": error.user_message, "retryable": error.retryable})
+        raise
     if json_:
         print_json(dataclasses.asdict(result))
     else:
         click.echo(render_answer(result))
+
+
+def _check_outlets(desk: Newsdesk, outlets: tuple[str, ...]) -> None:
+    """Fail, naming them, when no ingested article comes from any of the ``--outlet`` values."""
+    records = desk.sources() if outlets else []
+    if not records:  # an empty collection gets its own message from `ask`
+        return
+    stored: set[str] = set()
+    for record in records:
+        for ref in (record.original, record.publisher):
+            if ref is not None:
+                resolved = desk.registry.resolve(ref)
+                stored.update(n.casefold() for n in (ref.name, ref.domain, resolved and resolved.name) if n)
+    wanted = {name: desk.find_outlet(name) for name in outlets}
+    if any(name.casefold() in stored or (o is not None and o.name.casefold() in stored) for name, o in wanted.items()):
+        return
+    raise NewsdeskError(f"no articles from {' or '.join(outlets)} in the collection: "
+                        "`newsdesk sources` lists the outlets there are")
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def _sources_text(desk: Newsdesk) -> str:
@@ -102,7 +133,7 @@ def _sources_text(desk: Newsdesk) -> str:
 
     records = desk.sources()
     if not records:
-        return "No articles ingested yet: run `newsdesk ingest PATH`."
+        return desk.empty_message()
     by_outlet: dict[str, list[str]] = defaultdict(list)
     for record in records:
         label = describe(outlet_label(record.original, desk.registry))
@@ -110,7 +141,7 @@ def _sources_text(desk: Newsdesk) -> str:
         via = f" (via {host.name})" if host and record.original and host.name != label.split(" (")[0] else ""
         date = f"{record.published_at[:10]} " if record.published_at else ""
         by_outlet[label].append(f"  {date}{record.title}{via} [{record.id}]")
-    lines = [f"{len(records)} articles from {len(by_outlet)} outlets:"]
+    lines = [f"{_plural(len(records), 'article')} from {_plural(len(by_outlet), 'outlet')}:"]
     for label in sorted(by_outlet):
         lines.append(label)
         lines.extend(by_outlet[label])
