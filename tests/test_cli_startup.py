@@ -47,7 +47,9 @@ def test_listing_sources_does_not_load_the_embedding_model(tmp_path) -> None:
             "from bot.cli.app import cli\n"
             "try:\n    cli(['sources'], prog_name='newsdesk')\nexcept SystemExit:\n    pass\n"
             "import sys\nassert 'chromadb' in sys.modules, 'sources reads the store'")
-    assert "onnxruntime" not in _loaded_after(code), "`newsdesk sources` must not load the embedding model"
+    loaded = _loaded_after(code)
+    assert "onnxruntime" not in loaded, "`newsdesk sources` must not load the embedding model"
+    assert "trafilatura" not in loaded and "feedparser" not in loaded, "nor the parsers (via the writer lock)"
 
 
 def test_option_choices_match_the_modules_they_copy() -> None:
