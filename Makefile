@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -59,6 +59,10 @@ bench-ask: $(STAMP)
 bench-dedup: $(STAMP)
 	$(BIN)/python bench/dedup_scaling.py
 
+# Whole-process start-up of `newsdesk --help`, `sources` and `ask` on the samples; writes its section of docs/benchmarks.md.
+bench-cli: $(STAMP)
+	$(BIN)/python bench/cli_startup.py
+
 # 20 chats x 50 questions against the fake Bot API on 127.0.0.1; writes its section of docs/benchmarks.md.
 bench-telegram: $(STAMP)
 	$(BIN)/python bench/telegram_load.py
@@ -102,5 +106,7 @@ registry: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot ingest tests bench tools
 
+# Also the caches the tools write: pytest, ruff, hypothesis and Python's bytecode.
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -16,8 +16,8 @@ class NewsdeskError(Exception):
 
 
 class NoArticlesIngested(NewsdeskError):
-    def __init__(self) -> None:
-        super().__init__("no articles ingested yet: run `newsdesk ingest PATH` first")
+    def __init__(self, user_message: str = "no articles ingested yet: run `newsdesk ingest PATH` first") -> None:
+        super().__init__(user_message)
 
 
 class StoreError(NewsdeskError):

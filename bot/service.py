@@ -7,36 +7,62 @@ Built once per entry point from ``BotSettings``; the embedder and the store open
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.answering.extractive import answer
 from bot.errors import NoArticlesIngested, QuestionTooLong, StoreError
-from bot.retrieval.query import MAX_QUESTION_CHARS
-from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
-from bot.types import Answer
-from ingest.articles import clean_text
-from ingest.embedder import MODEL_NAME, MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
-from ingest.pipeline import WriterBusy, ingest_sources, remove_articles, writer_lock
-from ingest.search_index import fingerprint, load_or_build
-from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
+if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost seconds that `--help` must not pay
+    from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
+    from bot.types import Answer
+    from ingest.embedder import MiniLMEmbeddings
+    from ingest.pipeline import WriterBusy
+    from ingest.store import ChunkStore
+
 logger = logging.getLogger(__name__)
+
+
+def __getattr__(name: str) -> Any:
+    # `from bot.service import Filters` keeps working without importing the retriever at start-up.
+    if name in ("Filters", "Retrieval"):
+        from bot.retrieval import retriever
+
+        return getattr(retriever, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TOKENIZER_NAME = "cl100k_base"
 #: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
 INDEX_RECHECK_SECONDS = 30.0
 
 
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def _say_waiting(busy: WriterBusy) -> None:
     logger.warning("%s: waiting for it to finish", busy)
+
+
+class _EmbeddingsOnDemand:
+    """Hands the store the desk's embedder only when it embeds: listing or removing articles never loads the model."""
+
+    def __init__(self, desk: Newsdesk) -> None:
+        self._desk = desk
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self._desk.embeddings.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._desk.embeddings.embed_query(text)
 
 
 class Newsdesk:
@@ -60,13 +86,20 @@ class Newsdesk:
 
     @cached_property
     def embeddings(self) -> MiniLMEmbeddings:
+        from ingest.embedder import MiniLMEmbeddings
+
         return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
 
     @cached_property
     def store(self) -> ChunkStore:
+        from ingest.embedder import MODEL_NAME
+        from ingest.pipeline import WriterBusy, writer_lock
+        from ingest.store import ChunkStore, StoreUnavailable
+
         try:
             store = ChunkStore.open(
-                self.settings, self.embeddings, embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME
+                self.settings, _EmbeddingsOnDemand(self),  # type: ignore[arg-type]  # duck-typed Embeddings
+                embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME,
             )
         except StoreUnavailable as error:
             raise StoreError(str(error)) from error
@@ -78,16 +111,19 @@ class Newsdesk:
         return store
 
     def ingest(
-        self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None
+        self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None,
+        on_article: Callable[[], None] | None = None,
     ) -> IngestReport:
         """Ingest files, folders and URLs (see ``ingest.pipeline``); the search index follows the collection.
 
         One ingest (or remove) at a time: a second one waits for the first, saying so on the log."""
+        from ingest.pipeline import ingest_sources, writer_lock
+
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
             report = ingest_sources(
                 [str(s) for s in sources], store, self.settings, fmt=fmt,
-                count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source,
+                count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source, on_article=on_article,
             )
             if report.added or report.updated or report.linked:
                 self._refresh_index()
@@ -100,6 +136,8 @@ class Newsdesk:
             self.retriever()
 
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
+        from ingest.pipeline import remove_articles, writer_lock
+
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
             removed, missing = remove_articles(ids_or_locations, store)
@@ -119,6 +157,79 @@ class Newsdesk:
         """Where the lexical index and vectors of the collection are cached."""
         return self.settings.data_dir / "index" / self.store.name
 
+    @property
+    def collection_name(self) -> str:
+        """The name of the collection the settings select (it records what built it: model, tokenizer, chunks)."""
+        from ingest.embedder import MODEL_NAME
+        from ingest.store import collection_name
+
+        s = self.settings
+        return collection_name(MODEL_NAME, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap)
+
+    def collection_exists(self) -> bool:
+        """Whether the store holds the collection, without creating it (opening the store would)."""
+        from ingest.store import open_client
+
+        if "store" in self.__dict__:
+            return True
+        try:
+            names = {collection.name for collection in open_client(self.settings).list_collections()}
+        except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
+            raise StoreError(f"cannot open the Chroma store at {self.settings.chroma_url or self.settings.chroma_dir}: "
+                             f"{error}") from error
+        return self.collection_name in names
+
+    def empty_message(self) -> str:
+        """Why the collection is empty, naming the fix: ingest, or the chunk settings of a collection that is not."""
+        from ingest.store import open_client
+
+        s = self.settings
+        here = f"{s.chunk_tokens}-token chunks (overlap {s.chunk_overlap})"
+        with suppress(Exception):  # the hint is a courtesy: a store that cannot list gets the plain message
+            client = open_client(s)
+            names = {collection.name for collection in client.list_collections()}
+            for name in sorted(names):
+                if not name.startswith("news_") or name.endswith(("_articles", "_publications")):
+                    continue
+                meta = client.get_collection(name).metadata or {}
+                tokens, overlap = meta.get("chunk_tokens"), meta.get("chunk_overlap")
+                stored = client.get_collection(f"{name}_articles").count() if f"{name}_articles" in names else 0
+                if name == self.collection_name or not stored or tokens is None:
+                    continue
+                fix = f"NEWSDESK_CHUNK_TOKENS={tokens}"
+                if overlap != s.chunk_overlap:
+                    fix += f" and NEWSDESK_CHUNK_OVERLAP={overlap}"
+                return (f"the collection for {here} is empty; {_count(stored, 'article')} "
+                        f"{'is' if stored == 1 else 'are'} stored for {tokens}-token chunks (overlap {overlap}): "
+                        f"set {fix}, or re-ingest with `newsdesk ingest PATH`")
+        return NoArticlesIngested().user_message
+
+    def reset(self) -> list[str]:
+        """Delete the collection the settings select (chunks, article records, publications) and its index cache.
+
+        Returns what was removed, in words; other collections (other chunk settings, the eval's) stay."""
+        from ingest.pipeline import writer_lock
+        from ingest.store import open_client
+
+        removed: list[str] = []
+        with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            name = self.collection_name
+            if self.collection_exists():
+                store = self.store
+                articles, chunks = len(store.articles()), store.count_chunks()
+                client = open_client(self.settings)
+                for part in (name, f"{name}_articles", f"{name}_publications"):
+                    with suppress(Exception):  # a part a killed run never created
+                        client.delete_collection(part)
+                removed.append(f"collection {name} ({_count(articles, 'article')}, {_count(chunks, 'chunk')})")
+            index = self.settings.data_dir / "index" / name
+            if index.exists():
+                shutil.rmtree(index)
+                removed.append(f"index {index}")
+            self.__dict__.pop("store", None)
+            self._retriever, self._retriever_count = None, -1
+        return removed
+
     def retriever(self) -> HybridRetriever:
         """The retriever over the current collection; rebuilt when the collection's chunks changed.
 
@@ -128,9 +239,12 @@ class Newsdesk:
             return self._current_retriever()
 
     def _current_retriever(self) -> HybridRetriever:
+        from bot.retrieval.retriever import HybridRetriever
+        from ingest.search_index import fingerprint, load_or_build
+
         count = self.store.count_chunks()
         if count == 0:
-            raise NoArticlesIngested()
+            raise NoArticlesIngested(self.empty_message())
         stale = self._retriever is None or self._retriever_count != count
         if not stale and time.monotonic() - self._retriever_checked > INDEX_RECHECK_SECONDS:
             # Same count, but another process may have replaced articles: compare the chunk-id fingerprint.
@@ -162,6 +276,8 @@ class Newsdesk:
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+        from bot.answering.extractive import answer
+
         question = _checked(question)
         found = self.search(question, k=k, filters=filters)
         return answer(
@@ -173,6 +289,9 @@ class Newsdesk:
 
 def _checked(question: str) -> str:
     """``question`` fit for retrieval and printing, or ``QuestionTooLong``."""
+    from bot.retrieval.query import MAX_QUESTION_CHARS
+    from ingest.articles import clean_text
+
     if len(question) > MAX_QUESTION_CHARS:
         raise QuestionTooLong(len(question), MAX_QUESTION_CHARS)
     # A lone surrogate (from JSON, or undecodable bytes on a command line) would crash the embedder's tokenizer.

@@ -11,11 +11,14 @@ import functools
 import hashlib
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
+
+if TYPE_CHECKING:  # imported when a model loads: `ingest.store` needs DIMENSION, not onnxruntime
+    import onnxruntime as ort
 
 MODEL_NAME = "all-MiniLM-L6-v2-int8"
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -60,6 +63,8 @@ QUERY_BATCH = 2
 
 
 def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
+    import onnxruntime as ort
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -79,6 +84,8 @@ class MiniLMEmbeddings(Embeddings):
         self._tokenizer.enable_padding()
         self._model = str(_checked(_model_path(), MODEL_SHA256))
         self._threads = threads
+        import onnxruntime as ort
+
         self._session = ort.InferenceSession(self._model, _session_options(threads, spin=True),
                                              providers=["CPUExecutionProvider"])
 
@@ -88,6 +95,8 @@ class MiniLMEmbeddings(Embeddings):
         do not spin. A spinning pool keeps the cores busy for a while after each call and slows the numpy
         scoring that follows a question's embedding (measured inside `ask`: 23 → 12 ms for the embedding,
         47 → 29 ms in all); batches keep spinning, which embeds a corpus about 12% faster."""
+        import onnxruntime as ort
+
         return ort.InferenceSession(self._model, _session_options(self._threads, spin=False),
                                     providers=["CPUExecutionProvider"])
 

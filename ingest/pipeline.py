@@ -20,18 +20,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ingest.articles import ArticleParseError
-from ingest.chunking import chunk_article
 from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
 from ingest.domains import host_of
-from ingest.fetch import Fetcher
-from ingest.loaders import expand_sources, is_url, load_source
 from ingest.settings import IngestSettings
 from ingest.store import ChunkStore, clean_ref
 from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
+
+if TYPE_CHECKING:  # the loaders import trafilatura, feedparser and httpx; `writer_lock` alone must not (#16)
+    from ingest.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 #: The writer lock's file in the data directory; it holds the pid of the run that has the lock.
@@ -143,6 +144,8 @@ def _store_article(article: Article, state: _RunState, store: ChunkStore, settin
         if near := state.duplicates.closest(sig, exclude=state.location_of.get(location)):
             article = _as_near_copy(article, near[0], near[1], store)
             report.syndicated.append(SyndicationLink(article.source_path, article.id, near[0], round(near[1], 3)))
+        from ingest.chunking import chunk_article  # tiktoken: loaded by the first article that is chunked
+
         chunks = chunk_article(article.id, article.body, max_tokens=settings.chunk_tokens,
                                overlap=settings.chunk_overlap, count_word_pieces=count_word_pieces)
         store.add_article(article, chunks, minhash=to_hex(sig))
@@ -166,8 +169,14 @@ def ingest_sources(
     fmt: str = "auto",
     count_word_pieces: Callable[[str], int] | None = None,
     on_source: Callable[[str], None] | None = None,
+    on_article: Callable[[], None] | None = None,
 ) -> IngestReport:
-    """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised."""
+    """Ingest files, folders and URLs into ``store``; failures are reported per source or item, never raised.
+
+    ``on_source`` hears each source as it starts, ``on_article`` each item of it once stored or failed."""
+    from ingest.fetch import Fetcher
+    from ingest.loaders import expand_sources, load_source
+
     report = IngestReport()
     store.sweep_orphans()
     state = _RunState(store)
@@ -191,6 +200,8 @@ def ingest_sources(
                         _store_article(loaded, state, store, settings, report, count_word_pieces)
                     except Exception as error:  # one item's failure, whatever it is; the next item still goes in
                         report.failed.append(_unexpected(loaded.source_path, error))
+                    if on_article:
+                        on_article()
             except ArticleParseError as error:
                 report.failed.append(IngestFailure(source=error.source, error=error.reason))
             except OSError as error:
@@ -279,6 +290,8 @@ def remove_articles(ids_or_locations: Iterable[str], store: ChunkStore) -> tuple
 
 def _same_file(path: str) -> str:
     """One spelling of a file path (``./a.txt``, ``a.txt`` and ``/abs/a.txt`` are the same file)."""
+    from ingest.loaders import is_url
+
     if is_url(path):
         return path
     try:

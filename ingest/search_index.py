@@ -23,6 +23,7 @@ import threading
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
@@ -30,8 +31,10 @@ import Stemmer
 from bm25s.tokenization import _infer_stopwords
 
 from ingest.sentences import SPLITTER, sentence_spans
-from ingest.store import ChunkStore
 from ingest.types import OutletRef, Passage
+
+if TYPE_CHECKING:  # only a type here: importing the store would import chromadb
+    from ingest.store import ChunkStore
 
 _STEMMER = "english"
 

@@ -138,7 +138,7 @@ def test_chat_transcript(cli_env: dict[str, str]) -> None:
 def test_chat_sources_and_answers(cli_env: dict[str, str]) -> None:
     _run(cli_env, "ingest", str(SAMPLES / "06-seagrass-restoration-study.txt"))
     result = _run(cli_env, "chat", stdin="/sources\nHow large were the restored sea-grass meadows by September?\n")
-    assert "1 articles from 1 outlets:\nNorthwind Public Radio (northwindradio.example) — public broadcaster" \
+    assert "1 article from 1 outlet:\nNorthwind Public Radio (northwindradio.example) — public broadcaster" \
         in result.stdout
     assert "13.5 hectares" in result.stdout
     assert re.search(r"^\[1(, \d)*\] Northwind Public Radio", result.stdout, re.M), result.stdout

@@ -10,22 +10,20 @@ import dataclasses
 import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
-from bot.answering.labels import describe, outlet_label
-from bot.cli.common import desk_of, print_json
+from bot.cli.common import OUTLET_KINDS, DeskOnDemand, desk_of, print_json
 from bot.cli.eval_commands import eval_group
+from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
 from bot.cli.outlet_commands import outlets
-from bot.cli.render import render_answer
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
-from bot.service import Filters, Newsdesk
-from bot.settings import BotSettings
-from ingest.outlets import KIND_PHRASES
+
+if TYPE_CHECKING:  # commands import what they use, so `newsdesk --help` starts in a fraction of a second
+    from bot.service import Newsdesk
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
@@ -48,12 +46,7 @@ class _UserErrors(click.Group):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """newsdesk: ask questions about news articles; answers quote the articles and flag each outlet."""
-    try:
-        settings = BotSettings()
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise click.ClickException(f"invalid setting NEWSDESK_{str(first['loc'][0]).upper()}: {first['msg']}") from None
-    ctx.obj = Newsdesk(settings)
+    ctx.obj = DeskOnDemand()
 
 
 def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | None:
@@ -76,7 +69,7 @@ def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | 
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None,
               help="Passages to retrieve (default: NEWSDESK_TOP_K).")
 @click.option("--outlet", "outlets", multiple=True, help="Only passages from this outlet (name or domain); repeatable.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(sorted(KIND_PHRASES)),
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(OUTLET_KINDS),
               help="Only passages from outlets of this kind; repeatable.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
@@ -90,21 +83,57 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
       newsdesk ask "What did Lavrov say about Kiev?"
       newsdesk ask "What happened to Google's stock?" --outlet TechCrunch --since 2023-10-01
     """
+    from bot.cli.render import render_answer
+    from bot.retrieval.retriever import Filters
+
     if not question.strip():
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
                       until=_timestamp(until, "--until", end=True))
-    result = desk_of(ctx).ask(question, k=k, filters=filters)
+    if filters.since is not None and filters.until is not None and filters.since > filters.until:
+        raise click.UsageError(f"--since {since} is after --until {until}: no article can match both")
+    desk = desk_of(ctx)
+    try:
+        _check_outlets(desk, outlets)
+        result = desk.ask(question, k=k, filters=filters)
+    except NewsdeskError as error:
+        if json_:  # a script reading stdout gets an object to parse; the message still goes to stderr
+            print_json({"error": error.user_message, "retryable": error.retryable})
+        raise
     if json_:
         print_json(dataclasses.asdict(result))
     else:
         click.echo(render_answer(result))
 
 
+def _check_outlets(desk: Newsdesk, outlets: tuple[str, ...]) -> None:
+    """Fail, naming them, when no ingested article comes from any of the ``--outlet`` values."""
+    records = desk.sources() if outlets else []
+    if not records:  # an empty collection gets its own message from `ask`
+        return
+    stored: set[str] = set()
+    for record in records:
+        for ref in (record.original, record.publisher):
+            if ref is not None:
+                resolved = desk.registry.resolve(ref)
+                stored.update(n.casefold() for n in (ref.name, ref.domain, resolved and resolved.name) if n)
+    wanted = {name: desk.find_outlet(name) for name in outlets}
+    if any(name.casefold() in stored or (o is not None and o.name.casefold() in stored) for name, o in wanted.items()):
+        return
+    raise NewsdeskError(f"no articles from {' or '.join(outlets)} in the collection: "
+                        "`newsdesk sources` lists the outlets there are")
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
 def _sources_text(desk: Newsdesk) -> str:
+    from bot.answering.labels import describe, outlet_label
+
     records = desk.sources()
     if not records:
-        return "No articles ingested yet: run `newsdesk ingest PATH`."
+        return desk.empty_message()
     by_outlet: dict[str, list[str]] = defaultdict(list)
     for record in records:
         label = describe(outlet_label(record.original, desk.registry))
@@ -112,7 +141,7 @@ def _sources_text(desk: Newsdesk) -> str:
         via = f" (via {host.name})" if host and record.original and host.name != label.split(" (")[0] else ""
         date = f"{record.published_at[:10]} " if record.published_at else ""
         by_outlet[label].append(f"  {date}{record.title}{via} [{record.id}]")
-    lines = [f"{len(records)} articles from {len(by_outlet)} outlets:"]
+    lines = [f"{_plural(len(records), 'article')} from {_plural(len(by_outlet), 'outlet')}:"]
     for label in sorted(by_outlet):
         lines.append(label)
         lines.extend(by_outlet[label])
@@ -129,6 +158,8 @@ def sources(ctx: click.Context, json_: bool) -> None:
     Example:
       newsdesk sources --json
     """
+    from bot.answering.labels import outlet_label
+
     desk = desk_of(ctx)
     if json_:
         rows = []
@@ -150,6 +181,8 @@ def chat(ctx: click.Context) -> None:
     Example:
       newsdesk chat
     """
+    from bot.cli.render import render_answer
+
     desk = desk_of(ctx)
     click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
     stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
@@ -182,6 +215,8 @@ cli.add_command(remove)
 cli.add_command(telegram)
 cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
+cli.add_command(info)
+cli.add_command(reset)
 
 
 def main() -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.cli.common import desk_of, print_json
-from bot.evaluation.multihop import EvalRun, run_eval
-from bot.evaluation.report import render_markdown, render_tables, to_json
+
+if TYPE_CHECKING:
+    from bot.evaluation.multihop import EvalRun
 
 _FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
@@ -36,9 +36,10 @@ def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N queries.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Also write the Markdown report here, e.g. docs/evaluation.md.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @click.pass_context
 def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit: int | None,
-             output: Path | None) -> None:
+             output: Path | None, quiet: bool) -> None:
     """Ingest the corpus into its own collection (<data dir>/eval-multihop, reused when unchanged), retrieve
     the top 10 and ask for every query, and report Hits@4/@10, MRR@10, upstream MAP@10, completeness, recalls,
     fact coverage, cited outlets and abstention, overall and per question type.
@@ -49,10 +50,18 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
         --queries ../shared/data/multihop-rag/dev.json --output docs/evaluation.md
       newsdesk eval multihop --corpus corpus.json --queries dev.json --limit 20 --json
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bot.cli.progress import ProgressLines
+    from bot.evaluation.multihop import run_eval
+
     desk = desk_of(ctx)
     console = Console(stderr=True)
     command = _command(corpus, queries, limit, output)
-    if console.is_terminal and not json_:
+    if quiet:
+        run = run_eval(desk, corpus, queries, command=command, limit=limit)
+    elif console.is_terminal and not json_:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task("loading and ingesting the corpus", total=None)
@@ -60,15 +69,28 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
             def on_query(done: int, total: int) -> None:
                 progress.update(task, description="scoring queries", completed=done, total=total)
 
+            def on_article(done: int, total: int) -> None:
+                progress.update(task, description="embedding the corpus", completed=done, total=total)
+
             run = run_eval(desk, corpus, queries, command=command, limit=limit, on_query=on_query,
+                           on_article=on_article,
                            on_stage=lambda message: progress.console.print(message, highlight=False))
-    else:
-        run = run_eval(desk, corpus, queries, command=command, limit=limit,
-                       on_stage=lambda message: click.echo(message, err=True))
+    else:  # a log or a pipe: plain lines with the rate and the time left (a first run embeds for minutes)
+        def say(line: str) -> None:
+            click.echo(line, err=True)
+
+        articles = ProgressLines("eval: corpus", "article", say)
+        scored = ProgressLines("eval: scoring", "query", say)
+        run = run_eval(desk, corpus, queries, command=command, limit=limit, on_stage=say,
+                       on_article=lambda done, total: articles.advance(done, total),
+                       on_query=lambda done, total: scored.advance(done, total))
+        scored.finish()
     _finish(run, json_, output)
 
 
 def _finish(run: EvalRun, json_: bool, output: Path | None) -> None:
+    from bot.evaluation.report import render_markdown, render_tables, to_json
+
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(render_markdown(run), encoding="utf-8")

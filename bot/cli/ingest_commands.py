@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.cli.common import desk_of, print_json
-from ingest.loaders import FORMATS, expand_sources
-from ingest.types import IngestReport
+from bot.cli.common import INGEST_FORMATS, desk_of, print_json
+
+if TYPE_CHECKING:
+    from ingest.types import IngestReport
 
 
 def _summary(report: IngestReport) -> str:
@@ -24,11 +24,12 @@ def _summary(report: IngestReport) -> str:
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(INGEST_FORMATS), default="auto", show_default=True,
               help="Force a format instead of guessing it from the file suffix or the content type.")
 @click.option("--json", "json_", is_flag=True, help="Print the report as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr (failures and the summary still print).")
 @click.pass_context
-def ingest(ctx: click.Context, sources: tuple[str, ...], fmt: str, json_: bool) -> None:
+def ingest(ctx: click.Context, sources: tuple[str, ...], fmt: str, json_: bool, quiet: bool) -> None:
     """Ingest article files, folders and URLs.
 
     Files: .txt .md (text), .html .htm, .xml .rss .atom (feeds), .json .jsonl. Folders are read
@@ -40,9 +41,17 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], fmt: str, json_: bool) 
       newsdesk ingest feed.xml https://example.org/feed.rss https://example.org/2025/05/story.html
       newsdesk ingest corpus.json --format multihop
     """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bot.cli.progress import ProgressLines
+    from ingest.loaders import expand_sources
+
     desk = desk_of(ctx)
     console = Console(stderr=True)
-    if console.is_terminal and not json_:
+    if quiet:
+        report = desk.ingest(sources, fmt=fmt)
+    elif console.is_terminal and not json_:
         total = sum(1 for _ in expand_sources(sources))
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
@@ -53,8 +62,10 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], fmt: str, json_: bool) 
                 progress.advance(task)
 
             report = desk.ingest(sources, fmt=fmt, on_source=advance)
-    else:
-        report = desk.ingest(sources, fmt=fmt)
+    else:  # a log or a pipe: plain lines, so a long ingest never looks stuck
+        lines = ProgressLines("ingest", "article", lambda line: click.echo(line, err=True))
+        report = desk.ingest(sources, fmt=fmt, on_article=lines.advance)
+        lines.finish()
     for failure in report.failed:
         click.echo(f"failed: {failure.source}: {failure.error}", err=True)
     if report.skipped:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.answering.labels import describe, outlet_label
-from bot.answering.outlet_card import card_json, card_lines
-from bot.cli.common import desk_of, print_json
+from bot.cli.common import DATASET_FORMATS, desk_of, print_json
 from bot.errors import NewsdeskError
-from ingest.articles import ArticleParseError
-from ingest.fetch import Fetcher
-from ingest.importers import FORMATS, DatasetError, import_dataset
-from ingest.loaders import load_source
-from ingest.types import Article
+
+if TYPE_CHECKING:  # the parsers import trafilatura, feedparser and httpx: loaded by the commands that use them
+    from ingest.fetch import Fetcher
+    from ingest.types import Article
 
 
 @click.group()
@@ -38,6 +35,8 @@ def show(ctx: click.Context, name_or_domain: str, json_: bool) -> None:
     outlet = desk_of(ctx).find_outlet(name_or_domain)
     if outlet is None:
         raise NewsdeskError(f"no outlet {name_or_domain!r} in the registry: try a domain such as rt.com")
+    from bot.answering.outlet_card import card_json, card_lines
+
     if json_:
         print_json(card_json(outlet))
     else:
@@ -45,6 +44,11 @@ def show(ctx: click.Context, name_or_domain: str, json_: bool) -> None:
 
 
 def _first_article(source: str, ctx: click.Context) -> Article:
+    from ingest.articles import ArticleParseError
+    from ingest.fetch import Fetcher
+    from ingest.loaders import load_source
+    from ingest.types import Article
+
     settings = desk_of(ctx).settings
     fetchers: list[Fetcher] = []
 
@@ -76,6 +80,8 @@ def detect(ctx: click.Context, source: str, json_: bool) -> None:
       newsdesk outlets detect page.html --json
       newsdesk outlets detect https://example.org/2025/05/story.html
     """
+    from bot.answering.labels import describe, outlet_label
+
     article = _first_article(source, ctx)
     registry = desk_of(ctx).registry
     publisher = registry.resolve(article.publisher)
@@ -103,7 +109,7 @@ def detect(ctx: click.Context, source: str, json_: bool) -> None:
 
 
 @outlets.command(name="import")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Which dataset the file is.")
+@click.option("--format", "fmt", type=click.Choice(DATASET_FORMATS), required=True, help="Which dataset the file is.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.pass_context
 def import_(ctx: click.Context, fmt: str, path: Path) -> None:
@@ -114,6 +120,8 @@ def import_(ctx: click.Context, fmt: str, path: Path) -> None:
       newsdesk outlets import --format state-media-matrix ../shared/data/outlets/state_media_matrix.csv
       newsdesk outlets import --format eu-bans ../shared/data/outlets/eu_annex_xv_media_bans.csv
     """
+    from ingest.importers import DatasetError, import_dataset
+
     try:
         summary = import_dataset(fmt, path, desk_of(ctx).settings.data_dir)
     except DatasetError as error:

@@ -6,15 +6,16 @@ import logging
 import re
 import secrets
 import warnings
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
-from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.cli.common import desk_of
 from bot.telegram.access import TokenRedactor
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+
+if TYPE_CHECKING:  # python-telegram-bot loads when the bot starts, not with every `newsdesk` command
+    from telegram.error import TelegramError
 
 # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook secret. SEE: https://core.telegram.org/bots/api#setwebhook
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -59,6 +60,11 @@ def telegram(ctx: click.Context, webhook_url: str | None, listen: str, port: int
         raise click.UsageError("--secret-token needs --webhook-url")
     if webhook_url is not None and urlsplit(webhook_url).scheme not in ("http", "https"):
         raise click.UsageError("--webhook-url must be an http(s) URL")
+    from telegram.error import TelegramError
+    from telegram.warnings import PTBDeprecationWarning
+
+    from bot.telegram.app import ALLOWED_UPDATES, build_application
+
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     # PTB 22 warns, on every 429, that RetryAfter.retry_after will become a timedelta; its rate limiter already
     # reads the timedelta, so the warning tells an operator nothing.
@@ -88,6 +94,8 @@ def telegram(ctx: click.Context, webhook_url: str | None, listen: str, port: int
 
 def _startup_failure(error: TelegramError, api_url: str) -> str:
     """One line for an error that stopped the bot from starting: which, and what to check."""
+    from telegram.error import InvalidToken, NetworkError
+
     detail = str(error)
     if isinstance(error, InvalidToken):
         return (f"the Bot API at {api_url} rejected the token ({detail}): check NEWSDESK_TELEGRAM_TOKEN and "

@@ -202,9 +202,10 @@ def open_eval_desk(desk: Newsdesk) -> Newsdesk:
     return Newsdesk(settings, registry=desk.registry, embeddings=desk.embeddings)
 
 
-def sync_collection(desk: Newsdesk, corpus: Corpus) -> dict[str, int]:
+def sync_collection(desk: Newsdesk, corpus: Corpus,
+                    on_article: Callable[[], None] | None = None) -> dict[str, int]:
     """Make the eval collection hold exactly the corpus: incremental ingest, then drop articles not in it."""
-    report = desk.ingest([str(corpus.path)], fmt="multihop")
+    report = desk.ingest([str(corpus.path)], fmt="multihop", on_article=on_article)
     if report.failed:
         first = report.failed[0]
         raise EvalDataError(f"{len(report.failed)} corpus articles failed to ingest; first: {first.source}: "
@@ -291,8 +292,11 @@ def run_eval(
     limit: int | None = None,
     on_stage: Callable[[str], None] = lambda message: None,
     on_query: Callable[[int, int], None] = lambda done, total: None,
+    on_article: Callable[[int, int], None] = lambda done, total: None,
 ) -> EvalRun:
-    """Load, ingest (reusing the eval collection), score every query and aggregate, overall and by type."""
+    """Load, ingest (reusing the eval collection), score every query and aggregate, overall and by type.
+
+    ``on_article`` and ``on_query`` hear (done, total) as the corpus is synced and the queries scored."""
     begin, started = time.monotonic(), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     queries, queries_sha256 = load_queries(queries_path)[:limit], sha256_of(queries_path)
     corpus = load_corpus(corpus_path)
@@ -300,7 +304,9 @@ def run_eval(
     on_stage(f"corpus {corpus_path}: {len(corpus.articles)} articles, sha256 {corpus.sha256} ({same})")
     eval_desk = open_eval_desk(desk)
     on_stage(f"syncing the eval collection in {eval_desk.settings.data_dir} (a first run embeds every article)")
-    synced = sync_collection(eval_desk, corpus)
+    articles_done = iter(range(1, len(corpus.articles) + 1))
+    synced = sync_collection(eval_desk, corpus, lambda: on_article(next(articles_done, len(corpus.articles)),
+                                                                   len(corpus.articles)))
     reused = "reused unchanged" if synced["added"] + synced["updated"] + synced["removed"] == 0 else "updated"
     on_stage(f"collection {reused}: " + ", ".join(f"{key} {value}" for key, value in synced.items()))
     covered = coverage_map(eval_desk, corpus, queries)
