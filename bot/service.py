@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from bot.answering.extractive import answer
-from bot.errors import NoArticlesIngested, StoreError
+from bot.errors import LLMUnavailable, NoArticlesIngested, StoreError
 from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
 from bot.settings import BotSettings
 from bot.types import Answer
@@ -25,6 +26,9 @@ from ingest.pipeline import WriterBusy, ingest_sources, remove_articles, writer_
 from ingest.search_index import fingerprint, load_or_build
 from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
+
+if TYPE_CHECKING:
+    from bot.answering.generative import GenerativeAnswerer
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +158,32 @@ class Newsdesk:
         text = name_or_domain.strip()
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+    @cached_property
+    def generator(self) -> GenerativeAnswerer:
+        """The model-backed answerer (imported and built on first use, so the offline path never loads it)."""
+        from bot.answering.generative import GenerativeAnswerer
+
+        return GenerativeAnswerer.from_settings(self.settings, self.registry)
+
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            answerer: Literal["extractive", "llm"] | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer ``question``: quoting the articles, or written by the configured model and checked.
+
+        ``answerer`` overrides the setting for this call (default: "llm" when NEWSDESK_LLM_PROVIDER is set).
+        ``on_text`` receives a model's raw text as it streams (the returned answer is the checked one).
+        """
+        use_llm = (answerer or ("extractive" if self.settings.llm_provider == "none" else "llm")) == "llm"
+        if use_llm and (self.settings.llm_provider == "none" or not self.settings.llm_model):
+            raise LLMUnavailable("no model configured: set NEWSDESK_LLM_PROVIDER and NEWSDESK_LLM_MODEL "
+                                 "(see the README, \"Answers written by a model\")")
         found = self.search(question, k=k, filters=filters)
-        return answer(
+        quoted = answer(
             question, found.passages, self.registry,
             min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,
             missing_outlets=found.missing_outlets, unknown_names=found.unknown_names,
         )
+        if not use_llm or quoted.abstained:  # no evidence, no model call
+            return quoted
+        relevant = [p for p in found.passages if p.score >= self.settings.min_relevance]
+        return self.generator.answer(question, relevant, quoted, on_text=on_text)

@@ -19,12 +19,14 @@ from bot.answering.labels import describe, outlet_label
 from bot.cli.common import desk_of, print_json
 from bot.cli.eval_commands import eval_group
 from bot.cli.ingest_commands import ingest, remove
+from bot.cli.llm_commands import doctor
 from bot.cli.outlet_commands import outlets
 from bot.cli.render import render_answer
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
 from bot.service import Filters, Newsdesk
 from bot.settings import BotSettings
+from bot.types import Answer
 from ingest.outlets import KIND_PHRASES
 
 CHAT_HELP = """Type a question and press Enter. Commands:
@@ -80,9 +82,12 @@ def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | 
               help="Only passages from outlets of this kind; repeatable.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+              help="Quote the articles, or have the configured model write the answer (default: llm when "
+              "NEWSDESK_LLM_PROVIDER is set).")
 @click.pass_context
 def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: tuple[str, ...],
-        kinds: tuple[str, ...], since: str | None, until: str | None) -> None:
+        kinds: tuple[str, ...], since: str | None, until: str | None, answerer: str | None) -> None:
     """Answer a question from the ingested articles, with quotes and outlet-flagged sources.
 
     \b
@@ -94,11 +99,16 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
                       until=_timestamp(until, "--until", end=True))
-    result = desk_of(ctx).ask(question, k=k, filters=filters)
+    result = desk_of(ctx).ask(question, k=k, filters=filters, answerer=answerer)  # type: ignore[arg-type]
     if json_:
         print_json(dataclasses.asdict(result))
     else:
-        click.echo(render_answer(result))
+        click.echo(_with_notice(result))
+
+
+def _with_notice(result: Answer) -> str:
+    """The rendered answer, after its one-line notice (e.g. the model failed and quotes follow) if it has one."""
+    return (f"Note: {result.notice}\n\n" if result.notice else "") + render_answer(result)
 
 
 def _sources_text(desk: Newsdesk) -> str:
@@ -142,8 +152,10 @@ def sources(ctx: click.Context, json_: bool) -> None:
 
 
 @cli.command()
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+              help="Quote the articles, or have the configured model write the answers.")
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, answerer: str | None) -> None:
     """Ask questions one after another (/sources, /help, /quit).
 
     \b
@@ -172,7 +184,7 @@ def chat(ctx: click.Context) -> None:
             click.echo(f"unknown command {question}; /help lists the commands")
         else:
             try:
-                click.echo(render_answer(desk.ask(question)))
+                click.echo(_with_notice(desk.ask(question, answerer=answerer)))  # type: ignore[arg-type]
             except NewsdeskError as error:
                 click.echo(f"error: {error.user_message}")
 
@@ -182,6 +194,7 @@ cli.add_command(remove)
 cli.add_command(telegram)
 cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
+cli.add_command(doctor)
 
 
 def main() -> None:
