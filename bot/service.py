@@ -28,6 +28,7 @@ from ingest.store import ChunkStore, StoreUnavailable
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
 if TYPE_CHECKING:
+    from bot.answering.followup import QuestionRewriter
     from bot.answering.generative import GenerativeAnswerer
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,20 @@ class Newsdesk:
 
         return GenerativeAnswerer.from_settings(self.settings, self.registry)
 
+    def _uses_model(self, answerer: str | None) -> bool:
+        return (answerer or ("extractive" if self.settings.llm_provider == "none" else "llm")) == "llm"
+
+    def question_rewriter(self, answerer: Literal["extractive", "llm"] | None = None) -> QuestionRewriter:
+        """Rewrites follow-ups for chats: the model when one is used (``ModelRewriter``), else ``KeywordRewriter``."""
+        from bot.answering.followup import KeywordRewriter
+
+        if not self._uses_model(answerer) or self.settings.llm_provider == "none" or not self.settings.llm_model:
+            return KeywordRewriter()
+        from bot.answering.condense import ModelRewriter
+        from bot.answering.generative import LangChainClient
+
+        return ModelRewriter(LangChainClient(self.settings), timeout=self.settings.llm_timeout * 1.5 + 1)
+
     def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
             answerer: Literal["extractive", "llm"] | None = None,
             on_text: Callable[[str], None] | None = None) -> Answer:
@@ -173,7 +188,7 @@ class Newsdesk:
         ``answerer`` overrides the setting for this call (default: "llm" when NEWSDESK_LLM_PROVIDER is set).
         ``on_text`` receives a model's raw text as it streams (the returned answer is the checked one).
         """
-        use_llm = (answerer or ("extractive" if self.settings.llm_provider == "none" else "llm")) == "llm"
+        use_llm = self._uses_model(answerer)
         if use_llm and (self.settings.llm_provider == "none" or not self.settings.llm_model):
             raise LLMUnavailable("no model configured: set NEWSDESK_LLM_PROVIDER and NEWSDESK_LLM_MODEL "
                                  "(see the README, \"Answers written by a model\")")

@@ -177,3 +177,17 @@ def test_langchain_clients_are_not_imported_by_the_cli(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                           env={"PYTHONPATH": str(SAMPLES.parent)})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_chat_follow_up_is_rewritten_by_the_model(ingested: Path, fake_llm: FakeLLMServer, tmp_path,
+                                                   monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    fake_llm.script = [Step("The barrier will cost $312 million [1]."), Step("Who voted for the flood barrier?"),
+                       Step("The council approved it [1].")]
+    with time_budget(60, "the chat"):
+        chatted = CliRunner().invoke(cli, ["chat"], env=_env(ingested, fake_llm), catch_exceptions=False,
+                                     input="How much will the flood barrier cost?\nand who voted for it?\n")
+    assert chatted.exit_code == 0, chatted.output
+    assert "(asking: Who voted for the flood barrier?)" in chatted.stdout
+    condense = fake_llm.requests[1].prompt
+    assert "- How much will the flood barrier cost?" in condense and "and who voted for it?" in condense

@@ -118,7 +118,7 @@ class LangChainClient:
         return Reply("".join(parts), finish)
 
 
-def _within(seconds: float, fn: Callable[[], Reply]) -> Reply:
+def within_deadline(seconds: float, fn: Callable[[], Reply]) -> Reply:
     """``fn()`` in a daemon thread, given up on after ``seconds``: a server that trickles bytes forever
     defeats per-read timeouts, and the reader must still get an answer."""
     box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=1)
@@ -160,7 +160,7 @@ class GenerativeAnswerer:
         attempt = 0
         while True:
             try:
-                reply = _within(self.timeout * 1.5 + 1, lambda: self.client.complete(
+                reply = within_deadline(self.timeout * 1.5 + 1, lambda: self.client.complete(
                     context.system, context.prompt, on_text=on_text))
             except Exception as error:
                 failure = _describe(error)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,9 @@ from bot.service import Filters, Newsdesk
 from bot.settings import BotSettings
 from bot.types import Answer
 from ingest.outlets import KIND_PHRASES
+
+#: Earlier questions a follow-up in `chat` may refer to.
+CHAT_HISTORY = 6
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
@@ -163,6 +166,8 @@ def chat(ctx: click.Context, answerer: str | None) -> None:
       newsdesk chat
     """
     desk = desk_of(ctx)
+    rewriter = desk.question_rewriter(answerer)  # type: ignore[arg-type]
+    history: deque[str] = deque(maxlen=CHAT_HISTORY)  # standalone questions, for follow-ups
     click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
     stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
     while True:
@@ -184,7 +189,11 @@ def chat(ctx: click.Context, answerer: str | None) -> None:
             click.echo(f"unknown command {question}; /help lists the commands")
         else:
             try:
-                click.echo(_with_notice(desk.ask(question, answerer=answerer)))  # type: ignore[arg-type]
+                standalone = rewriter.rewrite(question, tuple(history))
+                if standalone != question:
+                    click.echo(f"(asking: {standalone})")
+                click.echo(_with_notice(desk.ask(standalone, answerer=answerer)))  # type: ignore[arg-type]
+                history.append(standalone)
             except NewsdeskError as error:
                 click.echo(f"error: {error.user_message}")
 

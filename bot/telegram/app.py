@@ -44,7 +44,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.answering.followup import KeywordRewriter, QuestionRewriter
+from bot.answering.followup import QuestionRewriter
 from bot.errors import NewsdeskError
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
@@ -147,7 +147,7 @@ def build_application(
     others = QuestionRateLimit(OTHER_MESSAGES_PER_MINUTE if settings.telegram_questions_per_minute else 0)
     application.bot_data[SERVICES] = Services(
         desk, access, RefusalMemory(), QuestionRateLimit(settings.telegram_questions_per_minute), others,
-        KeywordRewriter(),
+        desk.question_rewriter(),
     )
     _add_handlers(application)
     return application
@@ -251,7 +251,7 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
         await _reply(update, context, Reply.text(TOO_LONG))
         return
     async with chat.lock:
-        standalone = services.rewriter.rewrite(asked, tuple(chat.history))
+        standalone = await asyncio.to_thread(services.rewriter.rewrite, asked, tuple(chat.history))
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
         answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone)
         await _reply(update, context, answer_reply(answered, chat.keep(answered)), quote=True)
