@@ -191,3 +191,14 @@ def test_chat_follow_up_is_rewritten_by_the_model(ingested: Path, fake_llm: Fake
     assert "(asking: Who voted for the flood barrier?)" in chatted.stdout
     condense = fake_llm.requests[1].prompt
     assert "- How much will the flood barrier cost?" in condense and "and who voted for it?" in condense
+
+
+def test_telegram_reply_leads_with_the_notice() -> None:
+    from bot.telegram.chat import AnsweredQuestion
+    from bot.telegram.render import answer_reply
+    from bot.types import Answer
+
+    notice = "The model did not answer (HTTP 503); the answer below quotes the articles instead."
+    answered = AnsweredQuestion(asked="q?", standalone="q?", passages=(), answer=Answer(
+        question="q?", answer="\u201cquoted\u201d [1]", abstained=False, citations=(), notice=notice))
+    assert answer_reply(answered, "k").messages[0].startswith(f"<i>{notice}</i>")

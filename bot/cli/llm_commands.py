@@ -19,7 +19,7 @@ def doctor(ctx: click.Context, json_: bool) -> None:
     Example:
       NEWSDESK_LLM_PROVIDER=ollama NEWSDESK_LLM_MODEL=llama3.1 newsdesk doctor
     """
-    from bot.answering.generative import LangChainClient, describe_failure
+    from bot.answering.generative import LangChainClient, describe_failure, within_deadline
 
     settings = desk_of(ctx).settings
     result: dict[str, object] = {"provider": settings.llm_provider, "model": settings.llm_model,
@@ -29,7 +29,9 @@ def doctor(ctx: click.Context, json_: bool) -> None:
     else:
         started = time.monotonic()
         try:
-            LangChainClient(settings).complete("Reply with the single word OK.", "Are you there?")
+            client = LangChainClient(settings)
+            within_deadline(settings.llm_timeout * 1.5 + 1,
+                            lambda: client.complete("Reply with the single word OK.", "Are you there?"))
             result["ok"] = True
         except Exception as error:
             result["ok"], result["error"] = False, describe_failure(error)
