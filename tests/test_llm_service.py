@@ -202,3 +202,36 @@ def test_telegram_reply_leads_with_the_notice() -> None:
     answered = AnsweredQuestion(asked="q?", standalone="q?", passages=(), answer=Answer(
         question="q?", answer="\u201cquoted\u201d [1]", abstained=False, citations=(), notice=notice))
     assert answer_reply(answered, "k").messages[0].startswith(f"<i>{notice}</i>")
+
+
+def test_ask_on_a_terminal_streams_a_draft_then_erases_it(ingested: Path, fake_llm: FakeLLMServer,
+                                                         tmp_path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from bot.cli.stream import DIM
+    from tests.conftest import ROOT
+
+    fake_llm.script = [Step("The barrier will cost $312 million over six years [1].")]
+    leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe
+    env = {**_env(ingested, fake_llm), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "PATH": os.defpath}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "How much will the flood barrier cost?"],
+                          stdout=subprocess.PIPE, stderr=follower, env=env, cwd=tmp_path, timeout=120, text=True)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            piece = os.read(leader, 65536)
+        except OSError:
+            break
+        if not piece:
+            break
+        shown += piece
+    os.close(leader)
+    draft = shown.decode()
+    assert done.returncode == 0, draft
+    assert DIM in draft and "six years" in draft and draft.endswith("\r\x1b[J"), draft
+    assert done.stdout.startswith("The barrier will cost $312 million over six years [1].")
+    assert fake_llm.requests[0].body.get("stream") is True

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from bot.cli.ingest_commands import ingest, remove
 from bot.cli.llm_commands import doctor
 from bot.cli.outlet_commands import outlets
 from bot.cli.render import render_answer
+from bot.cli.stream import TerminalDraft
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
 from bot.service import Filters, Newsdesk
@@ -102,11 +105,24 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
                       until=_timestamp(until, "--until", end=True))
-    result = desk_of(ctx).ask(question, k=k, filters=filters, answerer=answerer)  # type: ignore[arg-type]
+    with _draft(enabled=not json_) as on_text:
+        result = desk_of(ctx).ask(question, k=k, filters=filters, answerer=answerer,  # type: ignore[arg-type]
+                                  on_text=on_text)
     if json_:
         print_json(dataclasses.asdict(result))
     else:
         click.echo(_with_notice(result))
+
+
+@contextmanager
+def _draft(*, enabled: bool = True) -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, a model's text streams to stderr as a draft and is erased before the checked answer."""
+    draft = TerminalDraft(sys.stderr) if enabled and sys.stderr.isatty() else None
+    try:
+        yield draft.write if draft else None
+    finally:
+        if draft:
+            draft.clear()
 
 
 def _with_notice(result: Answer) -> str:
@@ -192,7 +208,9 @@ def chat(ctx: click.Context, answerer: str | None) -> None:
                 standalone = rewriter.rewrite(question, tuple(history))
                 if standalone != question:
                     click.echo(f"(asking: {standalone})")
-                click.echo(_with_notice(desk.ask(standalone, answerer=answerer)))  # type: ignore[arg-type]
+                with _draft() as on_text:
+                    answered = desk.ask(standalone, answerer=answerer, on_text=on_text)  # type: ignore[arg-type]
+                click.echo(_with_notice(answered))
                 history.append(standalone)
             except NewsdeskError as error:
                 click.echo(f"error: {error.user_message}")
