@@ -29,3 +29,19 @@ class QuestionTooLong(NewsdeskError):
         super().__init__(
             f"the question is {length:,} characters long; questions can be up to {limit:,}: ask a shorter one"
         )
+
+
+class MissingPromptVariable(NewsdeskError):
+    """A prompt file's placeholders and the variables given to it differ (a missing or an unexpected one)."""
+
+    def __init__(self, path: str, missing: list[str], unexpected: list[str]) -> None:
+        parts = [f"missing ${', $'.join(missing)}" if missing else "", f"unexpected {', '.join(unexpected)}"
+                 if unexpected else ""]
+        super().__init__(f"prompt {path}: {'; '.join(p for p in parts if p)}")
+        self.path, self.missing, self.unexpected = path, missing, unexpected
+
+
+class LLMUnavailable(NewsdeskError):
+    """The model could not be reached or gave no usable answer (the caller falls back to quoting)."""
+
+    retryable = True

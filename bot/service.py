@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from bot.errors import NoArticlesIngested, QuestionTooLong, StoreError
+from bot.errors import LLMUnavailable, NoArticlesIngested, QuestionTooLong, StoreError
 from bot.settings import BotSettings
 from ingest.outlets import OutletRegistry
 from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 
 if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost seconds that `--help` must not pay
+    from bot.answering.followup import QuestionRewriter
+    from bot.answering.generative import GenerativeAnswerer
     from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
@@ -275,16 +277,52 @@ class Newsdesk:
         text = name_or_domain.strip()
         return self.registry.resolve(OutletRef(name=text, domain=text.lower() if "." in text else None))
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
+    @cached_property
+    def generator(self) -> GenerativeAnswerer:
+        """The model-backed answerer (imported and built on first use, so the offline path never loads it)."""
+        from bot.answering.generative import GenerativeAnswerer
+
+        return GenerativeAnswerer.from_settings(self.settings, self.registry)
+
+    def _uses_model(self, answerer: str | None) -> bool:
+        return (answerer or ("extractive" if self.settings.llm_provider == "none" else "llm")) == "llm"
+
+    def question_rewriter(self, answerer: Literal["extractive", "llm"] | None = None) -> QuestionRewriter:
+        """Rewrites follow-ups for chats: the model when one is used (``ModelRewriter``), else ``KeywordRewriter``."""
+        from bot.answering.followup import KeywordRewriter
+
+        if not self._uses_model(answerer) or self.settings.llm_provider == "none" or not self.settings.llm_model:
+            return KeywordRewriter()
+        from bot.answering.condense import ModelRewriter
+        from bot.answering.generative import LangChainClient
+
+        return ModelRewriter(LangChainClient(self.settings), timeout=self.settings.llm_timeout * 1.5 + 1)
+
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            answerer: Literal["extractive", "llm"] | None = None,
+            on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer ``question``: quoting the articles, or written by the configured model and checked.
+
+        ``answerer`` overrides the setting for this call (default: "llm" when NEWSDESK_LLM_PROVIDER is set).
+        ``on_text`` receives a model's raw text as it streams (the returned answer is the checked one).
+        """
         from bot.answering.extractive import answer
 
         question = _checked(question)
+        use_llm = self._uses_model(answerer)
+        if use_llm and (self.settings.llm_provider == "none" or not self.settings.llm_model):
+            raise LLMUnavailable("no model configured: set NEWSDESK_LLM_PROVIDER and NEWSDESK_LLM_MODEL "
+                                 "(see the README, \"Answers written by a model\")")
         found = self.search(question, k=k, filters=filters)
-        return answer(
+        quoted = answer(
             question, found.passages, self.registry,
             min_relevance=self.settings.min_relevance, max_quotes=self.settings.max_quotes,
             missing_outlets=found.missing_outlets, unknown_names=found.unknown_names,
         )
+        if not use_llm or quoted.abstained:  # no evidence, no model call
+            return quoted
+        relevant = [p for p in found.passages if p.score >= self.settings.min_relevance]
+        return self.generator.answer(question, relevant, quoted, on_text=on_text)
 
 
 def _checked(question: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -41,6 +41,32 @@ class BotSettings(IngestSettings):
     telegram_questions_per_minute: int = Field(
         default=10, ge=0, le=1000, description="Questions one Telegram user may ask per minute; 0: no limit."
     )
+
+    # Answers written by a model (see the README, section "Answers written by a model"). Off by default.
+    llm_provider: Literal["none", "openai", "ollama"] = Field(
+        default="none",
+        description="Who writes answers: none (quote the articles, offline), openai (any OpenAI-compatible "
+        "endpoint) or ollama.",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Endpoint of the model, e.g. http://127.0.0.1:11434 (ollama) or http://127.0.0.1:8000/v1 "
+        "(OpenAI-compatible); empty: the provider's default.",
+    )
+    llm_model: str | None = Field(default=None, description="Model name; required when a provider is set.")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key sent as a bearer token (openai only); never printed or logged."
+    )
+    llm_context_tokens: int = Field(
+        default=3000, ge=512, le=200_000,
+        description="Most cl100k tokens of prompt (instructions, question and passages) sent to the model.",
+    )
+    llm_answer_tokens: int = Field(default=400, ge=16, le=8000, description="Most tokens the model may write.")
+    llm_timeout: float = Field(default=30.0, gt=0, le=600, description="Seconds to wait for one model call.")
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries (with backoff) after a timeout, 429 or 5xx before falling back."
+    )
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of the model.")
 
     @field_validator("telegram_allowed_users", mode="before")
     @classmethod

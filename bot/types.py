@@ -55,9 +55,24 @@ class Corroboration:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceCheck:
+    """One sentence of a model-written answer as shown, the sources it cites and what was not found in them."""
+
+    sentence: str
+    citations: tuple[int, ...]
+    unsupported: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answer: str
     abstained: bool
     citations: tuple[Citation, ...]
     corroboration: Corroboration | None = None
+    #: "extractive", or "llm:<model>" when a model wrote the answer.
+    answerer: str = "extractive"
+    #: One line for the reader when the answer is not what was asked for, e.g. the model failed and quotes follow.
+    notice: str | None = None
+    #: Per sentence of a model-written answer, its citations and what was not found in them; empty otherwise.
+    checks: tuple[SentenceCheck, ...] = ()

@@ -29,7 +29,9 @@ def test_seed_end_to_end(cli_env: dict[str, str], seed: Path) -> None:
     asked = _run(cli_env, "ask", "What did Lavrov say about Kiev?", "--json")
     assert asked.exit_code == 0, asked.output
     result = json.loads(asked.stdout)
-    assert set(result) == {"question", "answer", "abstained", "citations", "corroboration"}
+    assert set(result) == {"question", "answer", "abstained", "citations", "corroboration", "answerer", "notice",
+                           "checks"}
+    assert result["answerer"] == "extractive" and result["notice"] is None and result["checks"] == []
     assert result["abstained"] is False
     citation = result["citations"][0]
     assert set(citation) == CITATION_KEYS
@@ -63,7 +65,8 @@ def test_unrelated_question_abstains(cli_env: dict[str, str]) -> None:
     _run(cli_env, "ingest", str(SAMPLES))
     result = json.loads(_run(cli_env, "ask", "What is the best recipe for banana bread?", "--json").stdout)
     assert result == {"question": "What is the best recipe for banana bread?", "answer": CANNOT_ANSWER,
-                      "abstained": True, "citations": [], "corroboration": None}
+                      "abstained": True, "citations": [], "corroboration": None, "answerer": "extractive",
+                      "notice": None, "checks": []}
 
 
 def test_sample_question_is_answered_with_its_outlet(cli_env: dict[str, str]) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,12 +20,18 @@ from bot.cli.common import OUTLET_KINDS, DeskOnDemand, desk_of, print_json
 from bot.cli.eval_commands import eval_group
 from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
+from bot.cli.llm_commands import doctor
 from bot.cli.outlet_commands import outlets
+from bot.cli.stream import TerminalDraft
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
 
 if TYPE_CHECKING:  # commands import what they use, so `newsdesk --help` starts in a fraction of a second
     from bot.service import Newsdesk
+    from bot.types import Answer
+
+#: Earlier questions a follow-up in `chat` may refer to.
+CHAT_HISTORY = 6
 
 CHAT_HELP = """Type a question and press Enter. Commands:
   /sources  list the ingested articles by outlet
@@ -73,9 +81,12 @@ def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | 
               help="Only passages from outlets of this kind; repeatable.")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--until", help="Only articles published on or before this date (YYYY-MM-DD).")
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+              help="Quote the articles, or have the configured model write the answer (default: llm when "
+              "NEWSDESK_LLM_PROVIDER is set).")
 @click.pass_context
 def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: tuple[str, ...],
-        kinds: tuple[str, ...], since: str | None, until: str | None) -> None:
+        kinds: tuple[str, ...], since: str | None, until: str | None, answerer: str | None) -> None:
     """Answer a question from the ingested articles, with quotes and outlet-flagged sources.
 
     \b
@@ -83,19 +94,20 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
       newsdesk ask "What did Lavrov say about Kiev?"
       newsdesk ask "What happened to Google's stock?" --outlet TechCrunch --since 2023-10-01
     """
-    from bot.cli.render import render_answer
     from bot.retrieval.retriever import Filters
 
     if not question.strip():
         raise click.UsageError("the question is empty")
     filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
-                      until=_timestamp(until, "--until", end=True))
+                      until=_timestamp(until, "--until", end=True), today=datetime.now().date())
     if filters.since is not None and filters.until is not None and filters.since > filters.until:
         raise click.UsageError(f"--since {since} is after --until {until}: no article can match both")
     desk = desk_of(ctx)
     try:
         _check_outlets(desk, outlets)
-        result = desk.ask(question, k=k, filters=filters)
+        with _draft(enabled=not json_) as on_text:
+            result = desk.ask(question, k=k, filters=filters, answerer=answerer,  # type: ignore[arg-type]
+                              on_text=on_text)
     except NewsdeskError as error:
         if json_:  # a script reading stdout gets an object to parse; the message still goes to stderr
             print_json({"error": error.user_message, "retryable": error.retryable})
@@ -103,7 +115,25 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
     if json_:
         print_json(dataclasses.asdict(result))
     else:
-        click.echo(render_answer(result))
+        click.echo(_with_notice(result))
+
+
+@contextmanager
+def _draft(*, enabled: bool = True) -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, a model's text streams to stderr as a draft and is erased before the checked answer."""
+    draft = TerminalDraft(sys.stderr) if enabled and sys.stderr.isatty() else None
+    try:
+        yield draft.write if draft else None
+    finally:
+        if draft:
+            draft.clear()
+
+
+def _with_notice(result: Answer) -> str:
+    """The rendered answer, after its one-line notice (e.g. the model failed and quotes follow) if it has one."""
+    from bot.cli.render import render_answer
+
+    return (f"Note: {result.notice}\n\n" if result.notice else "") + render_answer(result)
 
 
 def _check_outlets(desk: Newsdesk, outlets: tuple[str, ...]) -> None:
@@ -173,17 +203,22 @@ def sources(ctx: click.Context, json_: bool) -> None:
 
 
 @cli.command()
+@click.option("--answerer", type=click.Choice(["extractive", "llm"]), default=None,
+              help="Quote the articles, or have the configured model write the answers.")
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, answerer: str | None) -> None:
     """Ask questions one after another (/sources, /help, /quit).
 
     \b
     Example:
       newsdesk chat
     """
-    from bot.cli.render import render_answer
+
+    from bot.retrieval.retriever import Filters
 
     desk = desk_of(ctx)
+    rewriter = desk.question_rewriter(answerer)  # type: ignore[arg-type]
+    history: deque[str] = deque(maxlen=CHAT_HISTORY)  # standalone questions, for follow-ups
     click.echo("newsdesk chat: ask about the ingested articles. /help for commands.")
     stdin = sys.stdin  # CliRunner swaps sys.stdin, so tests feed the chat like a terminal would
     while True:
@@ -205,7 +240,15 @@ def chat(ctx: click.Context) -> None:
             click.echo(f"unknown command {question}; /help lists the commands")
         else:
             try:
-                click.echo(render_answer(desk.ask(question)))
+                standalone = rewriter.rewrite(question, tuple(history))
+                if standalone != question:
+                    click.echo(f"(asking: {standalone})")
+                today = Filters(today=datetime.now().date())  # "last Tuesday" is the asker's last Tuesday
+                with _draft() as on_text:
+                    answered = desk.ask(standalone, filters=today, answerer=answerer,  # type: ignore[arg-type]
+                                        on_text=on_text)
+                click.echo(_with_notice(answered))
+                history.append(standalone)
             except NewsdeskError as error:
                 click.echo(f"error: {error.user_message}")
 
@@ -217,6 +260,7 @@ cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
 cli.add_command(info)
 cli.add_command(reset)
+cli.add_command(doctor)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from telegram import (
     Bot,
@@ -44,7 +45,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.answering.followup import KeywordRewriter, QuestionRewriter
+from bot.answering.followup import QuestionRewriter
 from bot.errors import NewsdeskError
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
@@ -147,7 +148,7 @@ def build_application(
     others = QuestionRateLimit(OTHER_MESSAGES_PER_MINUTE if settings.telegram_questions_per_minute else 0)
     application.bot_data[SERVICES] = Services(
         desk, access, RefusalMemory(), QuestionRateLimit(settings.telegram_questions_per_minute), others,
-        KeywordRewriter(),
+        desk.question_rewriter(),
     )
     _add_handlers(application)
     return application
@@ -226,12 +227,23 @@ async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Repl
     await _send(context.bot, update.effective_chat.id, reply, reply_to=reply_to)
 
 
-def answer_question(desk: Newsdesk, asked: str, standalone: str) -> AnsweredQuestion:
-    """Runs in a worker thread: retrieval, the answer, and the paragraph around each quote for its button."""
-    answer = desk.ask(standalone)
+def answer_question(desk: Newsdesk, asked: str, standalone: str, today: date | None = None) -> AnsweredQuestion:
+    """Runs in a worker thread: retrieval, the answer, and the paragraph around each quote for its button.
+
+    ``today`` is the day the question was sent, against which "last Tuesday" or "yesterday" are read.
+    """
+    from bot.retrieval.retriever import Filters
+
+    answer = desk.ask(standalone, filters=Filters(today=today))
     bodies = {c.article_id: desk.article_body(c.article_id) for c in answer.citations}
     views = tuple(passage_view(c, bodies[c.article_id]) for c in answer.citations)
     return AnsweredQuestion(asked=asked, standalone=standalone, answer=answer, passages=views)
+
+
+def _sent_on(update: Update) -> date | None:
+    """The day the message was sent (UTC, as Telegram dates it)."""
+    message = update.effective_message
+    return message.date.date() if message is not None and message.date is not None else None
 
 
 async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str) -> None:
@@ -251,9 +263,9 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
         await _reply(update, context, Reply.text(TOO_LONG))
         return
     async with chat.lock:
-        standalone = services.rewriter.rewrite(asked, tuple(chat.history))
+        standalone = await asyncio.to_thread(services.rewriter.rewrite, asked, tuple(chat.history))
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-        answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone)
+        answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone, _sent_on(update))
         await _reply(update, context, answer_reply(answered, chat.keep(answered)), quote=True)
 
 

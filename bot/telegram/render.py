@@ -111,6 +111,8 @@ def answer_reply(answered: AnsweredQuestion, key: str) -> Reply:
     spans: list[Span] = []
     if answered.standalone != answered.asked:
         spans += [italic(f"Follow-up, read as: {answered.standalone}"), plain("\n\n")]
+    if answered.answer.notice:  # e.g. the model failed and quotes follow: the reader must know who wrote what
+        spans += [italic(answered.answer.notice), plain("\n\n")]
     spans.append(plain(answered.answer.answer))
     if answered.answer.abstained or not answered.answer.citations:
         return Reply.of(spans)
