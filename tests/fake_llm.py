@@ -28,6 +28,9 @@ class Step:
     delay: float = 0.0
     finish: str = "stop"
     raw: bytes | None = None  # a body sent as is (malformed JSON)
+    pieces: int = 4  # streamed in this many pieces
+    gap: float = 0.0  # seconds between two streamed pieces
+    cut_after: int | None = None  # an error event ends the stream after this many pieces
 
 
 @dataclass
@@ -58,8 +61,8 @@ class FakeLLMServer:
         return self.script.pop(0) if self.script else Step(text=self.default)
 
 
-def _pieces(text: str) -> list[str]:
-    size = max(1, len(text) // 4)
+def _pieces(text: str, count: int = 4) -> list[str]:
+    size = max(1, len(text) // count)
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
@@ -96,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, b"{}")
 
     def _openai(self, body: dict[str, Any], step: Step) -> None:
+        fake = self.server.fake  # type: ignore[attr-defined]
         base = {"id": "c1", "created": int(time.time()), "model": body.get("model", "fake")}
         usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
         if not body.get("stream"):
@@ -105,10 +109,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
-        for piece in _pieces(step.text):
+        for i, piece in enumerate(_pieces(step.text, step.pieces)):
+            if i == step.cut_after:  # an error event mid-stream, as OpenAI sends one, and the end of the stream
+                error = {"error": {"message": "stand-in failed mid-stream", "type": "server_error", "code": None}}
+                self.wfile.write(f"data: {json.dumps(error)}\n\n".encode())
+                self.wfile.flush()
+                return
+            if i and step.gap and fake.stopping.wait(step.gap):
+                return
             chunk = {**base, "object": "chat.completion.chunk", "choices": [
                 {"index": 0, "delta": {"role": "assistant", "content": piece}, "finish_reason": None}]}
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
         last = {**base, "object": "chat.completion.chunk", "choices": [
             {"index": 0, "delta": {}, "finish_reason": step.finish}]}
         self.wfile.write(f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n".encode())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,8 +20,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     MessageEntity,
@@ -52,6 +51,7 @@ from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.access import AccessPolicy, QuestionRateLimit, RateDecision, RefusalMemory, protect_token
 from bot.telegram.chat import AnsweredQuestion, ButtonPress, ChatState, passage_view
+from bot.telegram.draft import StreamingDraft, reply_markup
 from bot.telegram.html import valid_unicode
 from bot.telegram.render import (
     APOLOGY,
@@ -212,9 +212,7 @@ def _chat(context: ContextTypes.DEFAULT_TYPE) -> ChatState:
 
 async def _send(bot: Bot, chat_id: int, reply: Reply, *, reply_to: int | None = None) -> None:
     """Send ``reply``'s messages in order, the first as a reply to ``reply_to``, the buttons under the last."""
-    markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
-    ) if reply.buttons else None
+    markup = reply_markup(reply)
     for i, text in enumerate(reply.messages):
         quoted = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to and i == 0 else None
         last = i == len(reply.messages) - 1
@@ -227,14 +225,16 @@ async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Repl
     await _send(context.bot, update.effective_chat.id, reply, reply_to=reply_to)
 
 
-def answer_question(desk: Newsdesk, asked: str, standalone: str, today: date | None = None) -> AnsweredQuestion:
+def answer_question(desk: Newsdesk, asked: str, standalone: str, today: date | None = None,
+                    on_text: Callable[[str], None] | None = None) -> AnsweredQuestion:
     """Runs in a worker thread: retrieval, the answer, and the paragraph around each quote for its button.
 
-    ``today`` is the day the question was sent, against which "last Tuesday" or "yesterday" are read.
+    ``today`` is the day the question was sent, against which "last Tuesday" or "yesterday" are read;
+    ``on_text`` receives a model's text as it streams.
     """
     from bot.retrieval.retriever import Filters
 
-    answer = desk.ask(standalone, filters=Filters(today=today))
+    answer = desk.ask(standalone, filters=Filters(today=today), on_text=on_text)
     bodies = {c.article_id: desk.article_body(c.article_id) for c in answer.citations}
     views = tuple(passage_view(c, bodies[c.article_id]) for c in answer.citations)
     return AnsweredQuestion(asked=asked, standalone=standalone, answer=answer, passages=views)
@@ -265,8 +265,24 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, asked: str
     async with chat.lock:
         standalone = await asyncio.to_thread(services.rewriter.rewrite, asked, tuple(chat.history))
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-        answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone, _sent_on(update))
-        await _reply(update, context, answer_reply(answered, chat.keep(answered)), quote=True)
+        if not _streams(services.desk):
+            answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone, _sent_on(update))
+            await _reply(update, context, answer_reply(answered, chat.keep(answered)), quote=True)
+            return
+        assert update.effective_message is not None
+        draft = StreamingDraft(context.bot, update.effective_chat.id, reply_to=update.effective_message.message_id)
+        try:
+            answered = await asyncio.to_thread(answer_question, services.desk, asked, standalone, _sent_on(update),
+                                               draft.feed)
+        except Exception:
+            await draft.withdraw()
+            raise
+        await draft.finish(answer_reply(answered, chat.keep(answered)))
+
+
+def _streams(desk: Newsdesk) -> bool:
+    """True when a model writes the answers: its text is then shown as a draft while it streams."""
+    return desk.settings.llm_provider != "none" and bool(desk.settings.llm_model)
 
 
 async def _flooded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
