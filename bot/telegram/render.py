@@ -56,6 +56,11 @@ class Reply:
         return cls.of([plain(text)])
 
 
+def counted(n: int, unit: str) -> str:
+    """``1 article``, ``2 articles``: the plural only when it is one."""
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
 def _rows(buttons: list[Button]) -> list[list[Button]]:
     return [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
 
@@ -178,7 +183,7 @@ def sources_reply(records: Sequence[ArticleRecord], registry: OutletRegistry) ->
         head = _head(label)
         labels[head] = label
         by_outlet[head].append(record)
-    spans = [bold(f"{len(records)} articles from {len(by_outlet)} outlets"), plain("\n")]
+    spans = [bold(f"{counted(len(records), 'article')} from {counted(len(by_outlet), 'outlet')}"), plain("\n")]
     for head in sorted(by_outlet, key=lambda h: (-len(by_outlet[h]), h.casefold())):
         articles = sorted(by_outlet[head], key=lambda r: r.published_at or "", reverse=True)
         spans += [plain("\n"), bold(head), plain(f" · {compact_kind(labels[head])} · {len(articles)}\n")]
@@ -195,7 +200,8 @@ def sources_reply(records: Sequence[ArticleRecord], registry: OutletRegistry) ->
 def outlet_reply(query: str, outlet: Outlet | None, registry_size: int) -> Reply:
     """The outlet's label card (``bot.answering.outlet_card``): kind, country, owner, each claim's source and date."""
     if outlet is None:
-        return Reply.of([plain("No outlet matching "), bold(query), plain(f" among the {registry_size} outlets in "
+        among = counted(registry_size, "outlet")
+        return Reply.of([plain("No outlet matching "), bold(query), plain(f" among the {among} in "
                          "the registry. Try its name or its domain, e.g. /outlet rt.com")])
     return Reply.of(_card_spans(outlet))
 
@@ -221,17 +227,19 @@ def about_reply(registry: OutletRegistry) -> Reply:
         bold("How outlets are labelled"), plain("\n"),
         plain("Every quote is credited to the outlet that first published it. When another site republished the "
               "article, the source line says “via” that site. The outlet's kind comes from a registry of "
-              f"{len(outlets)} outlets; each entry names who classified it and as of when (the “Passage” and "
+              f"{counted(len(outlets), 'outlet')}; each entry names who classified it and as of when (the “Passage” "
+              "and "
               "/outlet cards show it). An outlet missing from the registry is marked “"
               f"{NOT_IN_REGISTRY}”.\n\n"),
         bold("Kinds"), plain("\n"),
     ]
     spans += [plain(f"• {kind}: {phrase}\n") for kind, phrase in KIND_PHRASES.items()]
     spans += [plain("\n"), bold("Label sources"), plain("\n")]
-    spans += [plain(f"• {source}: {count} outlets\n") for source, count in sources.most_common(3)]
+    spans += [plain(f"• {source}: {counted(count, 'outlet')}\n") for source, count in sources.most_common(3)]
     rest = sum(sources.values()) - sum(count for _, count in sources.most_common(3))
     if rest:
-        spans.append(plain(f"• other cited references (annual reports, trade press, corpus pages): {rest} outlets\n"))
+        others = counted(rest, "outlet")
+        spans.append(plain(f"• other cited references (annual reports, trade press, corpus pages): {others}\n"))
     spans.append(plain("\nState-funded media with editorial independence are kept apart from state-controlled "
                        "media, as the ASD/GMF State Media Matrix does."))
     return Reply.of(spans)
@@ -273,7 +281,8 @@ def start_reply(records: Sequence[ArticleRecord], registry: OutletRegistry) -> R
         spans.append(plain(": empty for now; questions can be answered once articles are ingested."))
     else:
         span = f", published {dates[0]} to {dates[-1]}" if dates else ""
-        spans.append(plain(f": {len(records)} articles from {len(outlets)} outlets{span}. /sources lists them."))
+        held = f"{counted(len(records), 'article')} from {counted(len(outlets), 'outlet')}"
+        spans.append(plain(f": {held}{span}. /sources lists them."))
     spans.append(plain("\n\n/help lists the commands; /about explains the outlet labels."))
     return Reply.of(spans)
 
