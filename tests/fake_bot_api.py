@@ -16,9 +16,11 @@ import html
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from aiohttp import web
 from telegram.request import BaseRequest, RequestData
 
@@ -388,3 +390,11 @@ class FakeBotApiServer:
                     return web.json_response({"ok": True, "result": batch})
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), remaining)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApiServer]:
+    """The fake Bot API on 127.0.0.1 for one test; Telegram would have rejected nothing it was sent."""
+    async with FakeBotApiServer() as server:
+        yield server
+    assert server.fake.rejected == [], "Telegram would have rejected these messages"

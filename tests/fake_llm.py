@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -151,3 +153,10 @@ def serve_fake_llm() -> Iterator[FakeLLMServer]:
         fake.stopping.set()
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLMServer]:
+    """An OpenAI-compatible and Ollama stand-in on 127.0.0.1 for one test."""
+    with serve_fake_llm() as fake:
+        yield fake

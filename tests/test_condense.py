@@ -3,7 +3,6 @@ the fallback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,9 @@ from bot.answering.generative import LangChainClient
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from tests.budget import time_budget
-from tests.fake_llm import FakeLLMServer, Step, serve_fake_llm
+from tests.fake_llm import FakeLLMServer, Step
 
 EARLIER = "What did Lavrov say about Kiev?"
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 def _rewriter(tmp_path: Path, fake: FakeLLMServer) -> ModelRewriter:

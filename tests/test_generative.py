@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from bot.settings import BotSettings
 from ingest.outlets import OutletRegistry
 from ingest.types import OutletRef, Passage
 from tests.budget import time_budget
-from tests.fake_llm import FakeLLMServer, Step, serve_fake_llm
+from tests.fake_llm import FakeLLMServer, Step
 
 KEY = "sk-test-5ecret-never-shown"
 GAZETTE = OutletRef("harbourgazette.example", "harbourgazette.example")
@@ -34,12 +33,6 @@ def _passages(texts: list[str] = TEXTS) -> list[Passage]:
                     title=f"Council backs barrier ({i})", url=f"https://host.example/{i}",
                     published_at="2026-10-22T09:00:00Z", publisher=GAZETTE, original=RT if i == 2 else GAZETTE,
                     score=0.8 - i / 10) for i, t in enumerate(texts)]
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ planted prompt injections, and no model call when retrieval abstains."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,15 +20,9 @@ from ingest.outlets import OutletRegistry
 from ingest.types import OutletRef, Passage
 from tests.budget import time_budget
 from tests.conftest import SAMPLES
-from tests.fake_llm import FakeLLMServer, Step, serve_fake_llm
+from tests.fake_llm import FakeLLMServer, Step
 
 KEY = "sk-service-test-key"
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with serve_fake_llm() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")

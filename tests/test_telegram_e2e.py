@@ -45,13 +45,6 @@ def sample_desk(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbe
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApiServer]:
-    async with FakeBotApiServer() as server:
-        yield server
-    assert server.fake.rejected == [], "Telegram would have rejected these messages"
-
-
-@pytest.fixture
 def log_text() -> Iterator[io.StringIO]:
     """Everything logged during the test, at DEBUG, by every library (the bot adds its redactor at build time)."""
     stream = io.StringIO()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from ingest.embedder import MiniLMEmbeddings
 from tests.budget import time_budget
 from tests.conftest import SAMPLES
 from tests.fake_bot_api import TOKEN, Call, FakeBotApiServer, utf16_units
-from tests.fake_llm import FakeLLMServer, Step, serve_fake_llm
+from tests.fake_llm import FakeLLMServer, Step
 
 CHAT = 5150
 QUESTION = "What did Dolores Kettering say about the ferry crews' working hours?"
@@ -40,19 +40,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbeddi
     desk = Newsdesk(BotSettings(_env_file=None, data_dir=data), embeddings=embeddings)
     assert not desk.ingest([SAMPLES / "01-harbour-ferry-strike.txt"]).failed
     return data
-
-
-@pytest.fixture
-def fake_llm() -> Iterator[FakeLLMServer]:
-    with serve_fake_llm() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApiServer]:
-    async with FakeBotApiServer() as server:
-        yield server
-    assert server.fake.rejected == [], "Telegram would have rejected these messages"
 
 
 def _app(data: Path, embeddings: MiniLMEmbeddings, api: FakeBotApiServer, llm: FakeLLMServer | None) -> Application:
