@@ -140,6 +140,10 @@ def test_answers_scored_against_the_stand_in(cli_env: dict[str, str], queries: P
     assert "| temporal_query | 1 | 0.000 ± 0.000 (n = 1) | 0.500 ± 0.693 (n = 2) | 0.500 ± 0.693 (n = 2) |" in text
     assert "the model `stand-in` (`--answers`, prompts/short_answer.md) answers" in text
     assert "--answers" in text.split("- Command:")[1].splitlines()[0]
+    # Without --json the table is printed too, after the retrieval tables.
+    tables = _eval(env, "--corpus", str(CORPUS), "--queries", str(queries), "--answers", "--quiet")
+    assert tables.exit_code == 0, tables.output
+    assert "| **overall** | 5 | 0.800 ± 0.351 (n = 5) |" in tables.stdout.split("### Answers by the model")[1]
 
 
 def test_answers_without_a_model_exit_1(cli_env: dict[str, str], queries: Path) -> None:
