@@ -71,16 +71,17 @@ def _cut(text: str, tokens: int) -> str:
     return encoding().decode(encoding().encode(text, disallowed_special=())[:tokens]) + " …"
 
 
-def pack(question: str, passages: list[Passage], registry: OutletRegistry, *, budget: int) -> Context:
+def pack(question: str, passages: list[Passage], registry: OutletRegistry, *, budget: int,
+         prompt_name: str = "answer") -> Context:
     """Number and fence as many passages (best first) as fit with the prompts in ``budget`` cl100k tokens.
 
     A passage that does not fit whole is cut to the tokens left, if at least ``MIN_PASSAGE_TOKENS`` are;
     the passages after it are dropped. With no room for any passage the context has none (the caller
-    then answers without the model).
+    then answers without the model). ``prompt_name`` is the user prompt file (``short_answer`` for the eval).
     """
     nonce = hashlib.sha256("\x00".join(p.text for p in passages).encode("utf-8", "replace")).hexdigest()[:12]
     system = load("system")
-    fixed = count_tokens(system) + count_tokens(load("answer", passages="", question=question))
+    fixed = count_tokens(system) + count_tokens(load(prompt_name, passages="", question=question))
     blocks: list[str] = []
     used: list[Passage] = []
     spent = fixed
@@ -101,7 +102,7 @@ def pack(question: str, passages: list[Passage], registry: OutletRegistry, *, bu
         spent += cost
     while True:
         # Tokens can merge across the joins, so the whole prompt is counted again; a passage over is dropped.
-        prompt = load("answer", passages="\n\n".join(blocks), question=question)
+        prompt = load(prompt_name, passages="\n\n".join(blocks), question=question)
         tokens = count_tokens(system) + count_tokens(prompt)
         if tokens <= budget or not blocks:
             return Context(system=system, prompt=prompt, passages=tuple(used), tokens=tokens)

@@ -150,6 +150,8 @@ class GenerativeAnswerer:
     max_retries: int
     backoff: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep)
+    #: The user prompt file: ``answer`` (prose with citations) or ``short_answer`` (the eval's one-entity style).
+    prompt_name: str = "answer"
 
     @classmethod
     def from_settings(cls, settings: BotSettings, registry: OutletRegistry) -> GenerativeAnswerer:
@@ -185,7 +187,7 @@ class GenerativeAnswerer:
         """
         if fallback.abstained or not passages:
             return fallback
-        context = pack(question, passages, self.registry, budget=self.context_tokens)
+        context = pack(question, passages, self.registry, budget=self.context_tokens, prompt_name=self.prompt_name)
         if not context.passages:
             return fallback
         try:

@@ -21,8 +21,9 @@ def eval_group() -> None:
     """Evaluate the bot on benchmark files."""
 
 
-def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None) -> str:
+def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None, answers: bool = False) -> str:
     parts = ["newsdesk", "eval", "multihop", "--corpus", str(corpus), "--queries", str(queries)]
+    parts += ["--answers"] if answers else []
     parts += ["--limit", str(limit)] if limit else []
     parts += ["--output", str(output)] if output else []
     return shlex.join(parts)
@@ -37,9 +38,12 @@ def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None
 @click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
               help="Also write the Markdown report here, e.g. docs/evaluation.md.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--answers", is_flag=True,
+              help="Also have the configured model (NEWSDESK_LLM_PROVIDER) answer every query in one word or "
+                   "entity, and score the answers as the paper does.")
 @click.pass_context
 def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit: int | None,
-             output: Path | None, quiet: bool) -> None:
+             output: Path | None, quiet: bool, answers: bool) -> None:
     """Ingest the corpus into its own collection (<data dir>/eval-multihop, reused when unchanged), retrieve
     the top 10 and ask for every query, and report Hits@4/@10, MRR@10, upstream MAP@10, completeness, recalls,
     fact coverage, cited outlets and abstention, overall and per question type.
@@ -49,6 +53,7 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
       newsdesk eval multihop --corpus ../shared/data/multihop-rag/corpus.json \\
         --queries ../shared/data/multihop-rag/dev.json --output docs/evaluation.md
       newsdesk eval multihop --corpus corpus.json --queries dev.json --limit 20 --json
+      newsdesk eval multihop --corpus corpus.json --queries dev.json --answers --limit 50
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,10 +62,14 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
     from bot.evaluation.multihop import run_eval
 
     desk = desk_of(ctx)
+    if answers and (desk.settings.llm_provider == "none" or not desk.settings.llm_model):
+        click.echo("eval --answers needs a model: set NEWSDESK_LLM_PROVIDER and NEWSDESK_LLM_MODEL "
+                   "(see the README, \"Answers written by a model\").", err=True)
+        ctx.exit(1)
     console = Console(stderr=True)
-    command = _command(corpus, queries, limit, output)
+    command = _command(corpus, queries, limit, output, answers)
     if quiet:
-        run = run_eval(desk, corpus, queries, command=command, limit=limit)
+        run = run_eval(desk, corpus, queries, command=command, limit=limit, answers=answers)
     elif console.is_terminal and not json_:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
@@ -72,7 +81,7 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
             def on_article(done: int, total: int) -> None:
                 progress.update(task, description="embedding the corpus", completed=done, total=total)
 
-            run = run_eval(desk, corpus, queries, command=command, limit=limit, on_query=on_query,
+            run = run_eval(desk, corpus, queries, command=command, limit=limit, answers=answers, on_query=on_query,
                            on_article=on_article,
                            on_stage=lambda message: progress.console.print(message, highlight=False))
     else:  # a log or a pipe: plain lines with the rate and the time left (a first run embeds for minutes)
@@ -81,7 +90,7 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
 
         articles = ProgressLines("eval: corpus", "article", say)
         scored = ProgressLines("eval: scoring", "query", say)
-        run = run_eval(desk, corpus, queries, command=command, limit=limit, on_stage=say,
+        run = run_eval(desk, corpus, queries, command=command, limit=limit, answers=answers, on_stage=say,
                        on_article=lambda done, total: articles.advance(done, total),
                        on_query=lambda done, total: scored.advance(done, total))
         scored.finish()
@@ -89,7 +98,7 @@ def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit
 
 
 def _finish(run: EvalRun, json_: bool, output: Path | None) -> None:
-    from bot.evaluation.report import render_markdown, render_tables, to_json
+    from bot.evaluation.report import render_answers, render_markdown, render_tables, to_json
 
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -99,3 +108,5 @@ def _finish(run: EvalRun, json_: bool, output: Path | None) -> None:
         print_json(to_json(run))
     else:
         click.echo(render_tables(run))
+        if run.answers is not None:
+            click.echo("\n" + render_answers(run))

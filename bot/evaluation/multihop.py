@@ -17,6 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import NewsdeskError
+from bot.evaluation.answers import (
+    ANSWER_PROMPT,
+    AnswerOutcome,
+    RecordingClient,
+    score_answer,
+    summarise,
+    use_answer_style,
+)
 from bot.evaluation.metrics import (
     K,
     QueryOutcome,
@@ -62,6 +70,7 @@ class EvalQuery:
     question_type: str
     is_null: bool
     evidence: tuple[GoldItem, ...]
+    answer: str = ""  # the gold answer ("Insufficient information." for upstream null queries)
 
     @property
     def facts(self) -> list[str]:
@@ -112,6 +121,9 @@ class EvalRun:
     by_type: dict[str, tuple[int, dict[str, Stat]]]
     settings: dict[str, Any]
     seconds: float
+    #: ``--answers`` only: accuracy and citation shares, overall and per ``question_type`` (with its n).
+    answers: dict[str, Stat] | None = None
+    answers_by_type: dict[str, tuple[int, dict[str, Stat]]] | None = None
 
 
 def sha256_of(path: Path) -> str:
@@ -163,7 +175,11 @@ def _query(record: Any, where: str) -> EvalQuery:
             raise EvalDataError(f"{here}: needs at least one of 'fact', 'url', 'source'")
         items.append(gold)
     is_null = question_type == NULL_TYPE or flag
-    return EvalQuery(str(record.get("qid", "")), text.strip(), question_type, is_null, () if is_null else tuple(items))
+    gold = record.get("answer", "")
+    if not isinstance(gold, str):
+        raise EvalDataError(f"{where}: 'answer' must be a string")
+    return EvalQuery(str(record.get("qid", "")), text.strip(), question_type, is_null, () if is_null else tuple(items),
+                     gold)
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -260,8 +276,10 @@ def scored_text(passage: Passage, corpus: Corpus) -> str:
     return header(passage.title, passage.published_at or "", outlet) + passage.text
 
 
-def evaluate_query(desk: Newsdesk, corpus: Corpus, query: EvalQuery) -> QueryOutcome:
-    """Retrieve the top 10 (non-null queries with gold evidence only) and ask; score both."""
+def evaluate_query(desk: Newsdesk, corpus: Corpus, query: EvalQuery,
+                   recorder: RecordingClient | None = None) -> tuple[QueryOutcome, AnswerOutcome | None]:
+    """Retrieve the top 10 (non-null queries with gold evidence only) and ask; score both. With ``recorder``
+    (``--answers``) the configured model answers through the checked path and its answer is scored too."""
     retrieval = articles = outlets = None
     if not query.is_null and query.evidence:
         passages = desk.retrieve(query.query, k=K)
@@ -272,15 +290,18 @@ def evaluate_query(desk: Newsdesk, corpus: Corpus, query: EvalQuery) -> QueryOut
             got = {p.url for p in passages if p.url}
             got |= {a.url for p in passages for a in corpus.by_id.get(p.article_id, [])}
             articles = set_recall(query.urls, got)
-    answer = desk.ask(query.query, k=K)
+    if recorder:
+        recorder.last = None  # the answerer may return without calling the model: no stale reply from the last query
+    answer = desk.ask(query.query, k=K, answerer="llm" if recorder else None)
     if not query.is_null and query.sources:
         cited: set[str] = set()
         for citation in answer.citations:
             records = corpus.by_id.get(citation.article_id)
             cited |= {r.source.casefold() for r in records} if records else {citation.outlet.name.casefold()}
         outlets = set_recall({s.casefold() for s in query.sources}, cited)
+    scored = score_answer(query.question_type, query.answer, answer, recorder) if recorder else None
     return QueryOutcome(query.question_type, query.is_null, answer.abstained, retrieval, articles, outlets,
-                        tuple(normalise(f) for f in query.facts))
+                        tuple(normalise(f) for f in query.facts)), scored
 
 
 def run_eval(
@@ -290,19 +311,26 @@ def run_eval(
     *,
     command: str,
     limit: int | None = None,
+    answers: bool = False,
     on_stage: Callable[[str], None] = lambda message: None,
     on_query: Callable[[int, int], None] = lambda done, total: None,
     on_article: Callable[[int, int], None] = lambda done, total: None,
 ) -> EvalRun:
     """Load, ingest (reusing the eval collection), score every query and aggregate, overall and by type.
 
-    ``on_article`` and ``on_query`` hear (done, total) as the corpus is synced and the queries scored."""
+    ``on_article`` and ``on_query`` hear (done, total) as the corpus is synced and the queries scored.
+    ``answers``: the configured model also answers every query in the paper's style, scored as upstream does.
+
+    Raises:
+        LLMUnavailable: ``answers`` without a configured model (checked before anything is ingested).
+    """
     begin, started = time.monotonic(), datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     queries, queries_sha256 = load_queries(queries_path)[:limit], sha256_of(queries_path)
     corpus = load_corpus(corpus_path)
     same = "byte-identical to upstream" if corpus.sha256 == UPSTREAM_CORPUS_SHA256 else "not the upstream file"
     on_stage(f"corpus {corpus_path}: {len(corpus.articles)} articles, sha256 {corpus.sha256} ({same})")
     eval_desk = open_eval_desk(desk)
+    recorder = use_answer_style(eval_desk) if answers else None
     on_stage(f"syncing the eval collection in {eval_desk.settings.data_dir} (a first run embeds every article)")
     articles_done = iter(range(1, len(corpus.articles) + 1))
     synced = sync_collection(eval_desk, corpus, lambda: on_article(next(articles_done, len(corpus.articles)),
@@ -310,15 +338,19 @@ def run_eval(
     reused = "reused unchanged" if synced["added"] + synced["updated"] + synced["removed"] == 0 else "updated"
     on_stage(f"collection {reused}: " + ", ".join(f"{key} {value}" for key, value in synced.items()))
     covered = coverage_map(eval_desk, corpus, queries)
-    outcomes = []
+    outcomes, answered = [], []
     for done, query in enumerate(queries, start=1):
-        outcomes.append(evaluate_query(eval_desk, corpus, query))
+        outcome, scored = evaluate_query(eval_desk, corpus, query, recorder)
+        outcomes.append(outcome)
+        answered += [scored] if scored else []
         on_query(done, len(queries))
     by_type = {}
     for question_type in sorted({o.question_type for o in outcomes}, key=lambda t: (t == NULL_TYPE, t)):
         group = [o for o in outcomes if o.question_type == question_type]
         by_type[question_type] = (len(group), aggregate(group, covered))
     settings = eval_desk.settings
+    answers_by_type = {name: (len(group), summarise(group)) for name in by_type
+                       if (group := [a for a in answered if a.question_type == name])}
     return EvalRun(
         command=command, started=started, corpus=corpus, queries_path=queries_path,
         n_queries=len(queries),
@@ -333,5 +365,8 @@ def run_eval(
             "queries_sha256": queries_sha256, "limit": limit,
             "articles": len(eval_desk.sources()), "collection": synced,
             "newsdesk": importlib.metadata.version("newsdesk"),
+            "answers": {"llm_provider": settings.llm_provider, "llm_model": settings.llm_model,
+                        "prompt": f"prompts/{ANSWER_PROMPT}.md"} if answers else None,
         },
+        answers=summarise(answered) if answers else None, answers_by_type=answers_by_type if answers else None,
     )

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.evaluation.metrics import LABELS, METRICS, Stat, format_stat
+from bot.evaluation.answers import ANSWER_LABELS, ANSWER_METRICS
+from bot.evaluation.metrics import LABELS, METRICS, Stat, ci95, format_stat
 from bot.evaluation.multihop import UPSTREAM_CORPUS_SHA256, UPSTREAM_TYPES, EvalRun
 
 
 def _values(stats: Mapping[str, Stat]) -> dict[str, float | None]:
     return {name: None if stats[name].value is None else round(stats[name].value, 4) for name in METRICS}
+
+
+def _answer_values(stats: Mapping[str, Stat]) -> dict[str, float | None]:
+    return {name: None if stats[name].value is None else round(stats[name].value, 4) for name in ANSWER_METRICS}
 
 
 def to_json(run: EvalRun) -> dict[str, Any]:
@@ -19,6 +24,9 @@ def to_json(run: EvalRun) -> dict[str, Any]:
         **_values(run.overall),
         "by_type": {name: {**_values(stats), "n": n} for name, (n, stats) in run.by_type.items()},
         "n_queries": run.n_queries,
+        **({"answers": {**_answer_values(run.answers), "by_type": {
+            name: {**_answer_values(stats), "n": n} for name, (n, stats) in (run.answers_by_type or {}).items()}}}
+           if run.answers is not None else {}),
         "corpus_sha256": run.corpus.sha256,
         "settings": run.settings,
         "seconds": run.seconds,
@@ -60,6 +68,28 @@ def render_tables(run: EvalRun) -> str:
     return "\n".join(lines)
 
 
+def _share(stat: Stat) -> str:
+    return "–" if stat.value is None else f"{stat.value:.3f} ± {ci95(stat.value, stat.n):.3f} (n = {stat.n})"
+
+
+def render_answers(run: EvalRun) -> str:
+    """The ``--answers`` table: upstream-rule accuracy and the citation shares, overall and per type."""
+    if run.answers is None:
+        return ""
+    model = (run.settings.get("answers") or {}).get("llm_model", "?")
+    lines = [f"### Answers by the model `{model}` (`--answers`)", "",
+             "| group | n | " + " | ".join(ANSWER_LABELS[m] for m in ANSWER_METRICS) + " |",
+             "|---|---:|" + "---:|" * len(ANSWER_METRICS)]
+    by_type = (run.answers_by_type or {}).items()
+    rows = [("**overall**", run.n_queries, run.answers), *((name, n, stats) for name, (n, stats) in by_type)]
+    lines += [f"| {group} | {n} | " + " | ".join(_share(stats[m]) for m in ANSWER_METRICS) + " |"
+              for group, n, stats in rows]
+    lines += ["", "Accuracy: upstream's rule (the quoted part of `The answer to the question is \"…\"`, then any "
+              "shared lowercased word with the gold answer; punctuation kept), scored on the checked answer without "
+              "its `[n]` markers. The sentence shares are pooled over the sentences of the checked answers.", ""]
+    return "\n".join(lines)
+
+
 def _published(run: EvalRun) -> list[str]:
     """Our numbers beside the paper's (only for upstream query types: the paper has nothing on free-form sets)."""
     if not set(run.by_type) & UPSTREAM_TYPES:
@@ -90,7 +120,9 @@ def render_markdown(run: EvalRun) -> str:
         ("embedding model / tokenizer", f"{s['embedding_model']} / {s['tokenizer']}"),
         ("chunking", f"{s['chunk_tokens']} tokens, overlap {s['chunk_overlap']}"),
         ("ranker", s.get("ranker", "–")),
-        ("answerer", f"extractive; min_relevance {s['min_relevance']}, max_quotes {s['max_quotes']}"),
+        ("answerer", f"extractive; min_relevance {s['min_relevance']}, max_quotes {s['max_quotes']}"
+                     + (f"; the model `{a['llm_model']}` (`--answers`, {a['prompt']}) answers for the accuracy table"
+                        if (a := s.get("answers")) else "")),
         ("eval collection", f"`{s['eval_data_dir']}` ({s['articles']} articles; this run: {collection})"),
         ("newsdesk", s["newsdesk"]),
     ]
@@ -110,6 +142,7 @@ def render_markdown(run: EvalRun) -> str:
         "recalls count items that are not independent (several facts per query), so their intervals are too "
         "narrow. MRR@10 and MAP@10 are means of non-binary values and carry no interval. `–`: does not apply.", "",
         render_tables(run), "",
+        *([render_answers(run)] if run.answers is not None else []),
         *_published(run),
         "## Definitions", "",
         "Hits@4, Hits@10, MRR@10 and MAP@10 are computed exactly as upstream (shared/notes/eval-multihop.md §2) on "
