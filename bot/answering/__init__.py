@@ -1,1 +1,2 @@
-"""Answering: turn retrieved passages into a cited answer (the extractive answerer), label each passage's outlet."""
+"""Answering: turn retrieved passages into a cited answer, quoted (extractive) or written by a model and checked,
+and label each passage's outlet."""
