@@ -1,7 +1,9 @@
+import importlib.util
 import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -179,3 +181,19 @@ def test_a_compiled_row_of_the_wrong_shape_is_a_registry_error(tmp_path: Path, r
     path.write_text(json.dumps({"datasets": [{"format": "x", "sources": [["s", "2023"]], "outlets": [row]}]}))
     with pytest.raises(RegistryError, match="rebuild it with `make registry`"):
         load_compiled(path)
+
+
+def test_the_readme_coverage_table_is_measured() -> None:
+    expected = SHARED / "data" / "realweb" / "expected.json"
+    if not expected.is_file():
+        pytest.skip("../shared/data/realweb/ is absent: nothing to measure")
+    spec = importlib.util.spec_from_file_location("registry_coverage", ROOT / "tools" / "registry_coverage.py")
+    assert spec is not None and spec.loader is not None
+    coverage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(coverage)
+    domains = coverage.outlet_domains(json.loads(expected.read_text(encoding="utf-8")))
+    counts = Counter(coverage.standing(OutletRegistry.bundled(), d) for d in domains)
+    row = f"| bundled (curated + compiled datasets) | {counts['classified']} | {counts['rated only']} | " \
+          f"{counts['unknown']} |"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"Of the {len(domains)} outlet domains" in readme and row in readme, row
