@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -87,6 +87,11 @@ eval: $(STAMP)
 eval-freeform: $(STAMP)
 	$(BIN)/newsdesk eval multihop --corpus $(MULTIHOP)/corpus.json --queries tests/data/freeform_dev.json \
 		--output docs/evaluation-freeform.md
+
+# Free-form questions over samples/ and the real pages and feeds of ../shared/data/realweb (samples/ only without
+# it), asked in a scratch collection under <data dir>/eval-local; writes docs/evaluation-freeform-local.md.
+eval-freeform-local: $(STAMP)
+	$(BIN)/python bench/eval_freeform_local.py
 
 # Outlet detection and feed ingestion on the real pages and feeds of ../shared/data/realweb; writes
 # docs/evaluation-realweb.md (original right, self-republishers, named, classified, with n).
