@@ -5,26 +5,33 @@ once for the module."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import jsonschema
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.research.brief import Brief
+from bot.research.attribution import find_quotes
+from bot.research.brief import Brief, build_brief
 from bot.research.corroboration import corroboration_table
 from bot.research.gather import Gathered, Story, gather
-from bot.research.render_json import brief_object
+from bot.research.render_html import render_html
+from bot.research.render_json import brief_object, render_json
 from bot.research.render_markdown import render_markdown
 from bot.research.timeline import timeline
 from bot.retrieval.retriever import Filters
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.types import OutletLabel, SiteRef
+from bot.types import Answer, OutletLabel, SiteRef
 from ingest.embedder import MiniLMEmbeddings
 from ingest.types import ArticleRecord, OutletRef, Passage
+from tests.budget import within
 from tests.conftest import ROOT, SAMPLES, SEED
 
 SCHEMA = json.loads((ROOT / "docs" / "schemas" / "research-brief.schema.json").read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 BARRIER = "What did the mayor say about the cost of the flood barrier?"
 MOSCOW = "What has Moscow demanded in peace talks?"
 
@@ -40,7 +47,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbeddings)
 
 def _valid(brief: Brief) -> dict[str, object]:
     document = json.loads(json.dumps(brief_object(brief)))
-    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+    VALIDATOR.validate(document)
     return document
 
 
@@ -203,3 +210,23 @@ def test_relative_event_dates_are_resolved_against_the_article_and_marked() -> N
     stated = _story("b", STATE, text="The talks began on 5 August 2025 in Alaska.")
     [event, _] = timeline(_gathered(stated))
     assert event.date == "2025-08-05" and event.resolved_from is None, "a stated date is not 'resolved'"
+
+
+NEWSY = st.sampled_from(["On Tuesday", "last week", "“We will not,” she said.", "Lavrov said", " 5 August 2025 ",
+                         "\"", "”", ".", "\n", "talks", "peace", "a senior official said.", "<b>", "&amp;"])
+
+
+@pytest.mark.fuzz
+@given(st.lists(NEWSY | st.text(max_size=40), max_size=30).map("".join),
+       st.sampled_from([None, "2025-08-27T09:00:00Z", "not a date", "2025-02-30"]))
+def test_any_article_text_makes_a_brief_that_renders_and_validates(body: str, published_at: str | None) -> None:
+    story = replace(_story("a", STATE, text=body, published_at=published_at), body=body)
+    answer = Answer(question="What were the peace talks?", answer="", abstained=True, citations=())
+    brief = within(3.0, build_brief, "What were the peace talks?", answer, _gathered(story), find_quotes=find_quotes)
+    for quote in brief.quotes:
+        assert body[quote.quote.start:quote.quote.end] == quote.quote.text
+    for section in brief.sources:
+        assert all(body[e.start:e.end] == e.text for e in section.excerpts)
+    VALIDATOR.validate(json.loads(within(1.0, render_json, brief)))
+    within(1.0, render_markdown, brief)
+    within(1.0, render_html, brief)

@@ -139,7 +139,7 @@ def attributed_quotes(gathered: Gathered, question: str,
                 found.append(AttributedQuote(
                     quote=quote, article_id=story.article_id, title=story.title, url=story.url,
                     reported_by=story.outlet.name, republished_by=tuple(s.name for s in story.republished_by),
-                    published_at=story.published_at[:10] if story.published_at else None,
+                    published_at=story.day.isoformat() if story.day else None,
                 ))
     return tuple(found)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from bot.answering.labels import outlet_label, republisher
 from bot.types import OutletLabel, SiteRef
@@ -36,6 +37,14 @@ class Story:
     body: str | None
     #: Ids of the stored copies folded under this story.
     copies: tuple[str, ...] = ()
+
+    @property
+    def day(self) -> date | None:
+        """The publication day; None when undated or not an ISO date."""
+        try:
+            return date.fromisoformat(self.published_at[:10]) if self.published_at else None
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,15 +47,6 @@ class TimelineEntry:
     until: str | None = None
 
 
-def _article_day(story: Story) -> date | None:
-    if not story.published_at:
-        return None
-    try:
-        return date.fromisoformat(story.published_at[:10])
-    except ValueError:
-        return None
-
-
 def _phrase(sentence: str, at: int) -> str:
     match = _PHRASE.match(sentence, at)
     words = match.group(0) if match else sentence[at:at + 20]
@@ -74,7 +65,7 @@ def _days(spec: DateSpec) -> tuple[date, date] | None:
 def story_events(story: Story, terms: frozenset[str] = frozenset()) -> list[TimelineEntry]:
     """The dated events in the retrieved passages of ``story``, relative dates resolved against its date; with
     ``terms`` (the question's content terms), only sentences that share one."""
-    published = _article_day(story)
+    published = story.day
     entries: list[TimelineEntry] = []
     seen: set[tuple[int, int]] = set()
     for passage in story.passages:
@@ -108,7 +99,7 @@ def timeline(gathered: Gathered, terms: frozenset[str] = frozenset()) -> tuple[T
     first; undated stories are left out."""
     entries: list[TimelineEntry] = []
     for story in gathered.stories:
-        day = _article_day(story)
+        day = story.day
         if day is not None:
             entries.append(TimelineEntry(date=day.isoformat(), kind="published", text=story.title,
                                          article_id=story.article_id, title=story.title, url=story.url,
