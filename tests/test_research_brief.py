@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.research.attribution import find_quotes
-from bot.research.brief import Brief, build_brief
+from bot.research.brief import Brief, build_brief, sources_by_outlet
 from bot.research.corroboration import corroboration_table
 from bot.research.gather import Gathered, Story, gather
 from bot.research.render_html import render_html
@@ -230,3 +230,11 @@ def test_any_article_text_makes_a_brief_that_renders_and_validates(body: str, pu
     VALIDATOR.validate(json.loads(within(1.0, render_json, brief)))
     within(1.0, render_markdown, brief)
     within(1.0, render_html, brief)
+
+
+def test_a_sentence_an_outlet_repeats_in_every_story_is_quoted_once() -> None:
+    background = "The peace talks began in Alaska."
+    stories = [_story(i, STATE, text=f"{background} Story {i} adds that talks resumed.") for i in ("a", "b")]
+    [section] = sources_by_outlet(_gathered(*stories), "When did the peace talks begin?")
+    texts = [e.text for e in section.excerpts]
+    assert texts.count(background) == 1 and len(texts) == 3, texts

@@ -107,9 +107,15 @@ def sources_by_outlet(gathered: Gathered, question: str) -> tuple[OutletSection,
     sections = []
     for ids in gathered.by_outlet.values():
         stories = [s for s in gathered.stories if s.article_id in ids]
-        excerpts = tuple(e for story in stories for e in _excerpts(story, terms))
+        # A sentence every story of an outlet repeats (a standing background line) is shown once, at its first.
+        seen: set[str] = set()
+        excerpts: list[Excerpt] = []
+        for excerpt in (e for story in stories for e in _excerpts(story, terms)):
+            if (key := " ".join(excerpt.text.split()).casefold()) not in seen:
+                seen.add(key)
+                excerpts.append(excerpt)
         sites = tuple(dict.fromkeys(site for story in stories for site in story.republished_by))
-        sections.append(OutletSection(outlet=stories[0].outlet, republished_by=sites, excerpts=excerpts))
+        sections.append(OutletSection(outlet=stories[0].outlet, republished_by=sites, excerpts=tuple(excerpts)))
     return tuple(sections)
 
 
