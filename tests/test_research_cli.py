@@ -48,6 +48,11 @@ def test_html_goes_to_the_out_file(env: dict[str, str], tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and '<section id="corroboration">' in page
 
 
+def test_an_unwritable_out_file_is_a_user_error(env: dict[str, str], tmp_path: Path) -> None:
+    done = _run(env, "research", BARRIER, "--out", str(tmp_path / "no-such-folder" / "brief.md"))
+    assert done.exit_code == 1 and "cannot write the brief to" in done.stderr, done.output
+
+
 def test_filters_reach_the_brief(env: dict[str, str]) -> None:
     done = _run(env, "research", BARRIER, "--format", "json", "--exclude-kind", "public broadcaster",
                 "--since", "2026-10-01", "--until", "2026-11-30", "--outlet", "The Harbour Gazette",

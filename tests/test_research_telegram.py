@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
+from telegram import Update
 from telegram.ext import Application
 
 from bot.service import Newsdesk
@@ -15,7 +16,7 @@ from bot.telegram.app import ALLOWED_UPDATES, build_application
 from bot.telegram.research import RESEARCH_USAGE, file_name
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES
-from tests.fake_bot_api import TOKEN, FakeBotApiServer
+from tests.fake_bot_api import TOKEN, FakeBotApiServer, FakeTelegram, StubRequest
 
 CHAT = 5150
 BARRIER = "What did the mayor say about the cost of the flood barrier?"
@@ -71,4 +72,22 @@ async def test_research_without_a_question_says_how(api: FakeBotApiServer, sampl
     async with _polling(sample_desk, api):
         await api.push(fake.message_update(CHAT, "/research"))
         await api.wait_for(lambda f: len(f.sent(CHAT)) == 1)
-    assert fake.sent(CHAT)[0]["text"] == RESEARCH_USAGE and fake.documents == []
+        await api.push(fake.message_update(CHAT, "/help"))
+        await api.wait_for(lambda f: len(f.sent(CHAT)) == 2)
+    usage, help_text = fake.sent(CHAT)
+    assert usage["text"] == RESEARCH_USAGE and fake.documents == []
+    assert "/research <question> — a research brief, sent as an HTML file" in help_text["text"]
+
+
+async def test_research_through_process_update_uploads_the_file(sample_desk: Newsdesk) -> None:
+    fake = FakeTelegram()
+    settings = BotSettings(_env_file=None, data_dir=sample_desk.settings.data_dir, telegram_token=TOKEN)
+    app = build_application(settings, sample_desk, request=StubRequest(fake))
+    await app.initialize()
+    try:
+        await app.process_update(Update.de_json(fake.message_update(CHAT, f"/research {BARRIER}"), app.bot))
+    finally:
+        await app.shutdown()
+    [upload] = fake.documents
+    assert upload.content.decode("utf-8").startswith("<!DOCTYPE html>") and fake.rejected == []
+    assert fake.methods()[-3:] == ["sendChatAction", "sendMessage", "sendDocument"]

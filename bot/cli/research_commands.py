@@ -73,5 +73,8 @@ def research(ctx: click.Context, question: str, fmt: str, out: Path | None, k: i
     if out is None:
         click.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write the brief to {out}: {error.strerror or error}") from None
     click.echo(f"wrote the brief ({brief.stories} stories, {len(brief.quotes)} quotes) to {out}", err=True)
