@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -36,8 +36,18 @@ demo: $(STAMP)
 	$(BIN)/newsdesk ask "What did the mayor say about the cost of the flood barrier?"
 	@if [ -t 0 ] && [ -t 1 ]; then $(BIN)/newsdesk chat; else echo "(not a terminal: skipping the chat; run $(BIN)/newsdesk chat)"; fi
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# Debian's chromium, for the research brief's browser test (tests/test_research_browser.py). Idempotent; where
+# apt-get or root is missing it says so and the test skips, naming the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } || \
+		echo "(could not install chromium: the browser test will skip)"; \
+	else echo "(no apt-get or not root: chromium not installed, the browser test will skip)"; fi; }
 
 # The property tests of every parser and renderer with thousands of hostile examples each (`make test` runs a few hundred).
 fuzz: $(STAMP)

@@ -24,6 +24,7 @@ from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost seconds that `--help` must not pay
     from bot.answering.followup import QuestionRewriter
     from bot.answering.generative import GenerativeAnswerer
+    from bot.research.brief import Brief
     from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
@@ -323,6 +324,23 @@ class Newsdesk:
             return quoted
         relevant = [p for p in found.passages if p.score >= self.settings.min_relevance]
         return self.generator.answer(question, relevant, quoted, on_text=on_text)
+
+    def research(self, question: str, filters: Filters | None = None, k: int | None = None, *,
+                 filters_text: str = "", answerer: Literal["extractive", "llm"] | None = None) -> Brief:
+        """A research brief for ``question``: ``ask``'s checked answer, and ``k`` passages (default
+        NEWSDESK_RESEARCH_K) grouped by story and outlet, with their quotes, timeline and corroboration."""
+        from bot.research.attribution import find_quotes
+        from bot.research.brief import build_brief
+        from bot.research.gather import gather
+
+        question = _checked(question)
+        answered = self.ask(question, filters=filters, answerer=answerer)
+        found = self.search(question, k=k or self.settings.research_k, filters=filters)
+        relevant = [p for p in found.passages if p.score >= self.settings.min_relevance]
+        # An abstaining answer (an outlet or a name the collection lacks) gets no sources under it either.
+        gathered = gather(relevant if not answered.abstained else [], self.registry, self.sources(),
+                          self.article_body)
+        return build_brief(question, answered, gathered, filters=filters_text, find_quotes=find_quotes)
 
 
 def _checked(question: str) -> str:

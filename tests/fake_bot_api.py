@@ -29,13 +29,18 @@ BOT = {"id": 123456, "is_bot": True, "first_name": "Newsdesk", "username": "news
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_CAPTION = 1024
+#: Bots may upload files up to 50 MB. SEE: https://core.telegram.org/bots/api#sending-files
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Telegram's HTML: these tags only; see https://core.telegram.org/bots/api#html-style
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
                 "blockquote", "tg-emoji"}
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z-]+(?:=\"[^\"<>]*\"|='[^'<>]*')?)*)\s*>")
 _ATTR = re.compile(r"([A-Za-z-]+)(?:=\"([^\"]*)\"|='([^']*)')?")
 _ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});")
-_STRING_PARAMS = {"text", "parse_mode", "callback_query_id", "url", "secret_token", "action", "language_code"}
+_STRING_PARAMS = {"text", "caption", "parse_mode", "callback_query_id", "url", "secret_token", "action",
+                  "language_code"}
 
 
 class TelegramHTMLError(ValueError):
@@ -145,6 +150,8 @@ class FakeTelegram:
         self.messages: dict[int, dict[str, Any]] = {}
         self.updates: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
+        #: Files sent with sendDocument, in order.
+        self.documents: list[UploadedFile] = []
         self._chats: dict[int, str] = {}
         self._failures: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._update_id = 0
@@ -238,7 +245,34 @@ class FakeTelegram:
                     "pending_update_count": len(self.updates)}
         if method in ("sendMessage", "editMessageText"):
             return self._message(method, params)
+        if method == "sendDocument":
+            return self._document(params)
         return None
+
+    def _document(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendDocument with the file uploaded as multipart/form-data (a file id or URL is not supported here)."""
+        document = params.get("document")
+        if not isinstance(document, UploadedFile):
+            raise LookupError(f"wrong file identifier/HTTP URL specified: {document!r}")
+        if not document.content:
+            raise LookupError("file must be non-empty")
+        if len(document.content) > MAX_UPLOAD_BYTES:
+            raise LookupError("Request Entity Too Large")
+        caption = str(params.get("caption") or "")
+        shown = check_telegram_html(caption, MAX_CAPTION) if params.get("parse_mode") == "HTML" else caption
+        if len(shown) > MAX_CAPTION:
+            raise TelegramHTMLError("message caption is too long")
+        chat_id = int(params["chat_id"])
+        message = {"message_id": self._next_message_id(), "from": BOT, "date": int(time.time()),
+                   "chat": _chat(chat_id, self._chats.get(chat_id, "private")),
+                   "document": {"file_id": f"doc{len(self.documents)}", "file_unique_id": f"u{len(self.documents)}",
+                                "file_name": document.file_name, "mime_type": document.mime_type,
+                                "file_size": len(document.content)}}
+        if shown:
+            message["caption"] = shown
+        self.documents.append(document)
+        self.messages[message["message_id"]] = message
+        return message
 
     def _message(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         text = str(params["text"])
@@ -265,6 +299,24 @@ class FakeTelegram:
         return {k: v for k, v in message.items() if k != "html"}
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file a method received as multipart/form-data (sendDocument's ``document``)."""
+
+    file_name: str | None
+    mime_type: str | None
+    content: bytes
+
+
+def _with_files(params: dict[str, Any], files: dict[str, UploadedFile]) -> dict[str, Any]:
+    """``params`` with each uploaded file in its field; PTB names a file by its field, or by "attach://<name>"."""
+    merged = {**params, **{name: f for name, f in files.items() if name in params or not name.startswith("attach")}}
+    for key, value in params.items():
+        if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+            merged[key] = files[value[9:]]
+    return merged
+
+
 class StubRequest(BaseRequest):
     """PTB's transport replaced by ``FakeTelegram``, in-process (PTB's own tests do the same: ``OfflineRequest``)."""
 
@@ -286,7 +338,12 @@ class StubRequest(BaseRequest):
         token_part, name = url.rsplit("/", 2)[-2:]
         if token_part != f"bot{self.fake.token}":
             return 401, b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
-        status, body = self.fake.handle(name, dict(request_data.parameters) if request_data else {})
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            files = {field: UploadedFile(file_name, mime_type, bytes(content))
+                     for field, (file_name, content, mime_type) in request_data.multipart_data.items()}
+            params = _with_files(params, files)
+        status, body = self.fake.handle(name, params)
         return status, json.dumps(body).encode()
 
 
@@ -361,8 +418,10 @@ class FakeBotApiServer:
         if request.match_info["token"] != self.fake.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
-        form = await request.post() if request.content_type == "application/x-www-form-urlencoded" else {}
-        params = _decode_form(form)
+        form = await request.post() if request.content_type in FORM_TYPES else {}
+        files = {key: UploadedFile(value.filename, value.content_type, value.file.read())
+                 for key, value in form.items() if isinstance(value, web.FileField)}
+        params = _with_files(_decode_form({k: v for k, v in form.items() if k not in files}), files)
         if method == "getUpdates":
             return await self._get_updates(params)
         async with self._changed:

@@ -103,7 +103,7 @@ async def test_polling_start_a_question_and_a_passage_button(
     assert methods.index("sendChatAction") < methods.index("answerCallbackQuery")
     assert {c.params["parse_mode"] for c in fake.calls if c.method == "sendMessage"} == {"HTML"}
     commands = next(c.params["commands"] for c in fake.calls if c.method == "setMyCommands")
-    assert [c["command"] for c in commands] == ["start", "help", "ask", "sources", "outlet", "about"]
+    assert [c["command"] for c in commands] == ["start", "help", "ask", "research", "sources", "outlet", "about"]
     logs = log_text.getvalue()
     assert "is up; articles in the collection: 1" in logs and "getUpdates" in logs, "the log was captured"
     assert TOKEN.lower() not in logs.lower()

@@ -22,6 +22,7 @@ from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
 from bot.cli.llm_commands import doctor
 from bot.cli.outlet_commands import outlets
+from bot.cli.research_commands import research
 from bot.cli.stream import TerminalDraft
 from bot.cli.telegram_command import telegram
 from bot.errors import NewsdeskError
@@ -261,6 +262,7 @@ cli.add_command(outlets)
 cli.add_command(info)
 cli.add_command(reset)
 cli.add_command(doctor)
+cli.add_command(research)
 
 
 def main() -> None:

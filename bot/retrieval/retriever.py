@@ -66,6 +66,8 @@ class Filters:
     until: float | None = None
     #: The day relative dates in the question ("last Tuesday") are resolved against; None: they are ignored.
     today: datetime.date | None = None
+    #: Outlet kinds to leave out (``research --exclude-kind``).
+    exclude_kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,10 @@ class HybridRetriever:
             kinds = set(filters.kinds)
             mask &= np.array([(self.registry.by_name.get(k).kind if self.registry.by_name.get(k) else "unknown")
                               in kinds for k in self._outlet_key])
+        if filters.exclude_kinds:
+            unwanted = set(filters.exclude_kinds)
+            mask &= np.array([(self.registry.by_name.get(k).kind if self.registry.by_name.get(k) else "unknown")
+                              not in unwanted for k in self._outlet_key], dtype=bool)
         stamps = self.index.published_ts
         if filters.since is not None:
             mask &= stamps >= filters.since

@@ -88,6 +88,7 @@ COMMANDS = (
     ("start", "What this bot is and what it knows"),
     ("help", "The commands"),
     ("ask", "Ask a question: /ask <question>"),
+    ("research", "A research brief as an HTML file: /research <question>"),
     ("sources", "The articles in the collection, by outlet"),
     ("outlet", "An outlet's label card: /outlet <name or domain>"),
     ("about", "How outlets are labelled, and by whom"),
@@ -167,12 +168,15 @@ class _AddressedToBot(filters.MessageFilter):
 
 
 def _add_handlers(application: Application) -> None:
+    from bot.telegram.research import research_command  # it imports this module: registered here, not at the top
+
     private, text = filters.ChatType.PRIVATE, filters.UpdateType.MESSAGE & filters.TEXT
     application.add_handler(TypeHandler(Update, gatekeeper), group=-1)
     application.add_handlers([
         CommandHandler("start", start, filters=private),
         CommandHandler("help", help_command, filters=private),
         CommandHandler("ask", ask_command),
+        CommandHandler("research", research_command),
         CommandHandler("sources", sources_command, filters=private),
         CommandHandler("outlet", outlet_command, filters=private),
         CommandHandler("about", about_command, filters=private),

@@ -247,6 +247,7 @@ def about_reply(registry: OutletRegistry) -> Reply:
 
 HELP_LINES = (
     ("/ask <question>", "answer a question (in groups too)"),
+    ("/research <question>", "a research brief, sent as an HTML file"),
     ("/sources", "the articles in the collection, by outlet"),
     ("/outlet <name or domain>", "an outlet's label card"),
     ("/about", "how outlets are labelled, and by whom"),
