@@ -31,21 +31,26 @@ QUESTIONS = [
 SEAGRASS = SAMPLES / "06-seagrass-restoration-study.txt"
 FIRST_FIVE = sorted(p for p in SAMPLES.glob("*.txt") if p != SEAGRASS)
 
-#: Run in a child process: `import chromadb` fails there, so a command that needs the store fails too.
-_WITHOUT_CHROMADB = """
+#: Run in a child process as ``-c CODE BLOCKED ARGS...``: importing a package named in BLOCKED (comma-separated)
+#: fails there, so a command that needs chromadb (or, for `sources`, the embedder) fails too.
+_WITHOUT = """
 import sys
 from importlib.abc import MetaPathFinder
 
-class NoChromadb(MetaPathFinder):
+class Blocked(MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in ("chromadb", "chromadb_rust_bindings"):
+        if name.partition(".")[0] in BLOCKED:
             raise ImportError(f"{name} is blocked in this test")
         return None
 
-sys.meta_path.insert(0, NoChromadb())
+BLOCKED = set(sys.argv.pop(1).split(","))
+sys.meta_path.insert(0, Blocked())
 from bot.cli.app import cli
 cli(sys.argv[1:], prog_name="newsdesk")
 """
+#: What `ask` and `sources` must do without: the store, and for `sources` the model and LangChain too.
+NO_STORE = "chromadb,chromadb_rust_bindings"
+NO_MODEL = f"{NO_STORE},onnxruntime,langchain_core,tokenizers,tldextract,requests"
 
 
 def _desk(settings: BotSettings, embeddings: MiniLMEmbeddings) -> Newsdesk:
@@ -94,10 +99,11 @@ def test_commands_on_a_fresh_ingest_run_without_chromadb(cli_env: dict[str, str]
     assert snapshot.is_file(), "reading the store wrote the snapshot again"
     assert "Mayor Helena Vasquez-Reid" in expected_answer
 
-    for argv, expected in ((["sources"], expected_sources), (["ask", QUESTIONS[0]], expected_answer)):
-        done = subprocess.run([sys.executable, "-c", _WITHOUT_CHROMADB, *argv], cwd=ROOT, capture_output=True,
+    for blocked, argv, expected in ((NO_MODEL, ["sources"], expected_sources),
+                                    (NO_STORE, ["ask", QUESTIONS[0]], expected_answer)):
+        done = subprocess.run([sys.executable, "-c", _WITHOUT, blocked, *argv], cwd=ROOT, capture_output=True,
                               text=True, timeout=120, env={**os.environ, **cli_env})
-        assert done.returncode == 0, f"newsdesk {argv[0]} needed chromadb: {done.stderr[-2000:]}"
+        assert done.returncode == 0, f"newsdesk {argv[0]} needed one of {blocked}: {done.stderr[-2000:]}"
         assert done.stdout == expected, argv
     assert expected_sources.startswith("6 articles from 3 outlets:\n")
 
