@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost s
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
     from ingest.pipeline import WriterBusy
+    from ingest.snapshot import Snapshot
     from ingest.store import ChunkStore
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TOKENIZER_NAME = "cl100k_base"
+#: ``ingest.embedder.MODEL_NAME``, copied: importing the embedder costs `newsdesk sources` half a second of numpy
+#: and LangChain it never uses (tests/test_cli_startup.py keeps the two equal).
+EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
 #: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
 INDEX_RECHECK_SECONDS = 30.0
 
@@ -79,19 +83,22 @@ class Newsdesk:
         embeddings: MiniLMEmbeddings | None = None,
     ) -> None:
         self.settings = settings
-        self.registry = registry or OutletRegistry.load(settings.data_dir)
+        self.registry = registry or OutletRegistry.load(settings.data_dir, cache_dir=settings.cache_folder)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
         self._retriever: HybridRetriever | None = None
         self._retriever_lock = threading.Lock()
         self._retriever_count = -1
         self._retriever_checked = 0.0
+        #: The store revision of the snapshot the retriever was built from; None: built from the store.
+        self._retriever_revision: str | None = None
 
     @cached_property
     def embeddings(self) -> MiniLMEmbeddings:
         from ingest.embedder import MiniLMEmbeddings
 
-        return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
+        return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads,
+                                cache_dir=self.settings.cache_folder)
 
     @cached_property
     def store(self) -> ChunkStore:
@@ -110,8 +117,40 @@ class Newsdesk:
         # A running ingest may be between the two writes of an article: then it is its own sweep that counts.
         # A read-only data directory (OSError on the lock file) is read as it is.
         with suppress(WriterBusy, OSError), writer_lock(self.settings.data_dir, wait=False):
-            store.sweep_orphans()
+            store.sweep_orphans()  # renews the store's revision when it deletes (ingest.snapshot)
         return store
+
+    def _new_revision(self) -> None:
+        """Before a write (the writer lock held): every snapshot of the store is stale from now on."""
+        if not self.settings.chroma_url:
+            from ingest.snapshot import new_revision
+
+            new_revision(self.settings.chroma_dir)
+
+    def _save_snapshot(self) -> list[ArticleRecord]:
+        """The store's article records, saved as the collection's snapshot with its chunk fingerprint (the writer
+        lock held, so nothing writes between the revision read here and the reads of the store)."""
+        from ingest.search_index import fingerprint
+        from ingest.snapshot import Snapshot, new_revision, save_snapshot, snapshot_path, store_revision
+
+        store = self.store
+        store.sweep_orphans()
+        revision = store_revision(self.settings.chroma_dir) or new_revision(self.settings.chroma_dir)
+        records = store.articles()
+        ids = store.chunk_ids()
+        save_snapshot(snapshot_path(self.settings.data_dir, store.name),
+                      Snapshot(revision, store.name, fingerprint(ids), len(ids), tuple(records)))
+        return records
+
+    def _snapshot(self) -> Snapshot | None:
+        """The collection's snapshot when it is current (an embedded store only: a server is always asked)."""
+        if self.settings.chroma_url:
+            return None
+        from ingest.snapshot import load_snapshot, snapshot_path
+
+        name = self.collection_name
+        return load_snapshot(snapshot_path(self.settings.data_dir, name), collection=name,
+                             store_dir=self.settings.chroma_dir)
 
     def ingest(
         self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None,
@@ -124,17 +163,20 @@ class Newsdesk:
 
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            self._new_revision()
             report = ingest_sources(
                 [str(s) for s in sources], store, self.settings, fmt=fmt,
                 count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source, on_article=on_article,
             )
             if report.added or report.updated or report.linked:
                 self._refresh_index()
+            if not self.settings.chroma_url:
+                self._save_snapshot()
         return report
 
     def _refresh_index(self) -> None:
         # Built now, at the end of an ingest, so the next question does not wait for it.
-        self._retriever = None
+        self._retriever, self._retriever_revision = None, None
         if self.store.count_chunks():
             self.retriever()
 
@@ -143,9 +185,12 @@ class Newsdesk:
 
         store = self.store
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            self._new_revision()
             removed, missing = remove_articles(ids_or_locations, store)
             if removed:
                 self._refresh_index()
+            if not self.settings.chroma_url:
+                self._save_snapshot()
         return removed, missing
 
     def article_body(self, article_id: str) -> str | None:
@@ -153,7 +198,18 @@ class Newsdesk:
         return self.store.article_body(article_id)
 
     def sources(self) -> list[ArticleRecord]:
-        return self.store.articles()
+        """The ingested articles: from the collection's snapshot when it is current, which needs no Chroma."""
+        if (snapshot := self._snapshot()) is not None:
+            return list(snapshot.articles)
+        if self.settings.chroma_url:
+            return self.store.articles()
+        from ingest.pipeline import WriterBusy, writer_lock
+
+        try:
+            with writer_lock(self.settings.data_dir, wait=False):
+                return self._save_snapshot()
+        except (WriterBusy, OSError):  # an ingest is running (it writes the next snapshot), or a read-only folder
+            return self.store.articles()
 
     @property
     def index_folder(self) -> Path:
@@ -163,11 +219,10 @@ class Newsdesk:
     @property
     def collection_name(self) -> str:
         """The name of the collection the settings select (it records what built it: model, tokenizer, chunks)."""
-        from ingest.embedder import MODEL_NAME
-        from ingest.store import collection_name
+        from ingest.snapshot import collection_name
 
         s = self.settings
-        return collection_name(MODEL_NAME, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap)
+        return collection_name(EMBEDDING_MODEL, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap)
 
     def collection_exists(self) -> bool:
         """Whether the store holds the collection, without creating it (opening the store would)."""
@@ -216,6 +271,7 @@ class Newsdesk:
 
         removed: list[str] = []
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
+            self._new_revision()
             name = self.collection_name
             if self.collection_exists():
                 store = self.store
@@ -229,8 +285,11 @@ class Newsdesk:
             if index.exists():
                 shutil.rmtree(index)
                 removed.append(f"index {index}")
+            from ingest.snapshot import snapshot_path
+
+            snapshot_path(self.settings.data_dir, name).unlink(missing_ok=True)
             self.__dict__.pop("store", None)
-            self._retriever, self._retriever_count = None, -1
+            self._retriever, self._retriever_count, self._retriever_revision = None, -1, None
         return removed
 
     def retriever(self) -> HybridRetriever:
@@ -245,6 +304,14 @@ class Newsdesk:
         from bot.retrieval.retriever import HybridRetriever
         from ingest.search_index import fingerprint, load_or_build
 
+        if self._retriever_revision is not None:  # built from a snapshot: good while the store keeps its revision
+            from ingest.snapshot import store_revision
+
+            if self._retriever is not None and store_revision(self.settings.chroma_dir) == self._retriever_revision:
+                return self._retriever
+            self._retriever, self._retriever_revision = None, None
+        if self._retriever is None and (fast := self._retriever_from_snapshot()) is not None:
+            return fast
         count = self.store.count_chunks()
         if count == 0:
             raise NoArticlesIngested(self.empty_message())
@@ -258,7 +325,35 @@ class Newsdesk:
             index = load_or_build(self.store, self.index_folder)
             self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
             self._retriever_count, self._retriever_checked = count, time.monotonic()
+            self._try_save_snapshot()
         return self._retriever
+
+    def _retriever_from_snapshot(self) -> HybridRetriever | None:
+        """A retriever over the cached search index when the snapshot vouches for it; None: ask the store."""
+        from bot.retrieval.retriever import HybridRetriever
+        from ingest.search_index import SearchIndex
+
+        snapshot = self._snapshot()
+        if snapshot is None or not snapshot.chunk_count:  # an empty collection's message needs the store
+            return None
+        folder = self.settings.data_dir / "index" / snapshot.collection
+        index = SearchIndex.load(folder)
+        if index is None and folder.exists():  # damaged: worth a line (a missing or older one is rebuilt quietly)
+            logger.warning("the search index in %s cannot be read; reading the store instead", folder)
+        if index is None or index.fingerprint != snapshot.fingerprint:
+            return None
+        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+        self._retriever_revision = snapshot.revision
+        return self._retriever
+
+    def _try_save_snapshot(self) -> None:
+        """Write the snapshot the next `ask` and `sources` start from, unless a writer is busy (it writes one)."""
+        if self.settings.chroma_url:
+            return
+        from ingest.pipeline import WriterBusy, writer_lock
+
+        with suppress(WriterBusy, OSError), writer_lock(self.settings.data_dir, wait=False):
+            self._save_snapshot()
 
     def search(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         """Passages for ``question`` and what the question names that the collection lacks.

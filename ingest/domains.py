@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import tldextract
+if TYPE_CHECKING:  # imported on first use: it brings requests and urllib3, which `ask` and `sources` never use (#16)
+    import tldextract
 
 #: One ASCII label as DNS allows it (RFC 1035 letters, digits, hyphens; RFC 1123 lets it start with a digit).
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -22,6 +24,8 @@ MAX_OUTLET_NAME = 120
 
 @lru_cache(maxsize=1)
 def _extractor() -> tldextract.TLDExtract:
+    import tldextract
+
     # No suffix-list URLs and no cache dir: tldextract uses the snapshot inside the wheel and never fetches.
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
 

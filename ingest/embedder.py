@@ -7,9 +7,14 @@ Recipe and measurements: shared/notes/offline-stack.md.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
+import os
+import platform
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,21 +78,62 @@ def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
     return options
 
 
+def _new_session(model: str, options: ort.SessionOptions, cache_dir: Path | None) -> ort.InferenceSession:
+    """A session for ``model``; with ``cache_dir``, from the graph onnxruntime optimized for it on an earlier run.
+
+    Optimizing the int8 graph at every start cost a third of a second and a transient 80 MB (#16); the saved
+    graph is the one that run computed, so loading it unoptimized gives bit-identical vectors
+    (tests/test_cli_startup.py checks). The cache is keyed by the model's hash, the onnxruntime version and the
+    machine, and carries its own sha256: a file that does not match is optimized again, never trusted.
+    SEE: https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html#onlineoffline-mode
+    """
+    import onnxruntime as ort
+
+    providers = ["CPUExecutionProvider"]
+    if cache_dir is None:
+        return ort.InferenceSession(model, options, providers=providers)
+    cached = cache_dir / f"minilm-{MODEL_SHA256[:16]}-ort{ort.__version__}-{platform.machine()}.onnx"
+    digest_file = cached.with_suffix(".sha256")
+    with contextlib.suppress(OSError):
+        if digest_file.read_text(encoding="ascii").strip() == _sha256(cached):
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            return ort.InferenceSession(str(cached), options, providers=providers)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="minilm.", dir=cache_dir))
+    except OSError:  # a read-only data directory: optimized at each start, as before the cache
+        return ort.InferenceSession(model, options, providers=providers)
+    try:
+        options.optimized_model_filepath = str(staging / "model.onnx")
+        session = ort.InferenceSession(model, options, providers=providers)
+        with contextlib.suppress(OSError):
+            (staging / "model.sha256").write_text(_sha256(staging / "model.onnx"), encoding="ascii")
+            os.replace(staging / "model.onnx", cached)  # the model first: its digest names only a complete file
+            os.replace(staging / "model.sha256", digest_file)
+        return session
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over the bundled MiniLM: unit-length 384-d vectors, cosine = dot product."""
 
-    def __init__(self, *, batch_size: int = 32, threads: int = 2) -> None:
+    def __init__(self, *, batch_size: int = 32, threads: int = 2, cache_dir: Path | None = None) -> None:
+        """``cache_dir`` keeps the optimized graph between runs (see ``_new_session``); None: optimize each time."""
         self.batch_size = batch_size
+        self._cache_dir = cache_dir
         self._tokenizer = Tokenizer.from_file(str(_checked(TOKENIZER_PATH, TOKENIZER_SHA256)))
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         # Pad each batch to its own longest text, not to 256: 4x faster on short chunks.
         self._tokenizer.enable_padding()
         self._model = str(_checked(_model_path(), MODEL_SHA256))
         self._threads = threads
-        import onnxruntime as ort
 
-        self._session = ort.InferenceSession(self._model, _session_options(threads, spin=True),
-                                             providers=["CPUExecutionProvider"])
+    @functools.cached_property
+    def _session(self) -> ort.InferenceSession:
+        """The session for batches, made on the first batch: `ask` embeds one question and never needs it, and
+        each session costs about 200 MB and a third of a second to make (#16)."""
+        return _new_session(self._model, _session_options(self._threads, spin=True), self._cache_dir)
 
     @functools.cached_property
     def _query_session(self) -> ort.InferenceSession:
@@ -95,10 +141,7 @@ class MiniLMEmbeddings(Embeddings):
         do not spin. A spinning pool keeps the cores busy for a while after each call and slows the numpy
         scoring that follows a question's embedding (measured inside `ask`: 23 → 12 ms for the embedding,
         47 → 29 ms in all); batches keep spinning, which embeds a corpus about 12% faster."""
-        import onnxruntime as ort
-
-        return ort.InferenceSession(self._model, _session_options(self._threads, spin=False),
-                                    providers=["CPUExecutionProvider"])
+        return _new_session(self._model, _session_options(self._threads, spin=False), self._cache_dir)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], without truncation."""

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DATA = Path(__file__).parent / "data"
@@ -33,6 +33,11 @@ class IngestSettings(BaseSettings):
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir("newsdesk")),
         description="Folder for the Chroma store and the local outlet registry.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Folder for caches rebuilt whenever missing: the embedding model as optimized for this machine "
+        "(about 90 MB) and the merged outlet registry; empty: data_dir/cache.",
     )
     chroma_url: str | None = Field(
         default=None,
@@ -59,6 +64,16 @@ class IngestSettings(BaseSettings):
         default="newsdesk/0.1 (news question-answering bot; +https://github.com/newsdesk/newsdesk)",
         description="User-Agent sent when fetching URLs.",
     )
+
+    @field_validator("cache_dir", mode="before")
+    @classmethod
+    def _empty_is_default(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def cache_folder(self) -> Path:
+        """``cache_dir``, or ``data_dir/cache`` when it is not set."""
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def chroma_dir(self) -> Path:

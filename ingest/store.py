@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import chromadb
@@ -33,6 +34,7 @@ from ingest.articles import to_iso_utc
 from ingest.domains import host_of, outlet_name
 from ingest.embedder import DIMENSION
 from ingest.settings import IngestSettings
+from ingest.snapshot import collection_name, new_revision  # collection_name: here before #16, still importable
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
 
 logger = logging.getLogger(__name__)
@@ -46,12 +48,6 @@ _MAX_NIN = 10_000
 
 class StoreUnavailable(RuntimeError):
     """Chroma could not be opened or reached; the message says where it was looked for."""
-
-
-def collection_name(embedding_model: str, tokenizer: str, chunk_tokens: int, chunk_overlap: int) -> str:
-    """``news_<md5[:8]>`` of what built the index: a change of model or chunking gets a fresh collection."""
-    key = f"{embedding_model}|{tokenizer}|{chunk_tokens}|{chunk_overlap}"
-    return "news_" + hashlib.md5(key.encode()).hexdigest()[:8]
 
 
 def open_client(settings: IngestSettings) -> ClientAPI:
@@ -233,6 +229,12 @@ class ChunkStore:
         self._articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
         self._publications = client.get_or_create_collection(f"{name}_publications", embedding_function=None)
         self.name = name
+        #: The on-disk store's folder, whose revision each write renews first (``ingest.snapshot``); None: a server.
+        self.revision_dir: Path | None = None
+
+    def _before_write(self) -> None:
+        if self.revision_dir is not None:
+            new_revision(self.revision_dir, durable=False)
 
     @classmethod
     def open(
@@ -247,7 +249,9 @@ class ChunkStore:
             "chromadb": importlib.metadata.version("chromadb"),
         }
         try:
-            return cls(open_client(settings), embeddings, name, metadata=metadata)
+            store = cls(open_client(settings), embeddings, name, metadata=metadata)
+            store.revision_dir = None if settings.chroma_url else settings.chroma_dir
+            return store
         except StoreUnavailable:
             raise
         except Exception as error:
@@ -261,6 +265,7 @@ class ChunkStore:
         """Store an article and its chunks; False (and no embedding) when it is already complete."""
         if self.has_article(article.id):
             return False
+        self._before_write()
         self._chunks.delete(where={"article_id": article.id})  # leftovers of an interrupted run
         vectors = self._embeddings.embed_documents([chunk.text for chunk in chunks])
         base = _article_metadata(article)
@@ -292,6 +297,8 @@ class ChunkStore:
                 page = self._chunks.get(include=["metadatas"], limit=_MAX_UPSERT, offset=offset)
                 orphan_chunks += [(i, m) for i, m in zip(page["ids"], page["metadatas"] or [], strict=True)
                                   if (m or {}).get("article_id") not in known]
+        if orphan_chunks:
+            self._before_write()
         for begin in range(0, len(orphan_chunks), _MAX_UPSERT):
             self._chunks.delete(ids=[i for i, _ in orphan_chunks[begin:begin + _MAX_UPSERT]])
         orphans = sorted({str((m or {}).get("article_id")) for _, m in orphan_chunks})
@@ -305,6 +312,7 @@ class ChunkStore:
         existed = self.has_article(article_id) or bool(
             self._chunks.get(where={"article_id": article_id}, limit=1, include=[])["ids"]
         )
+        self._before_write()
         self._chunks.delete(where={"article_id": article_id})
         self._publications.delete(where={"article_id": article_id})
         self._articles.delete(ids=[article_id])
@@ -316,10 +324,12 @@ class ChunkStore:
         if article.url:
             meta["url"] = article.url
         meta |= _ref_metadata("publisher", article.publisher)
+        self._before_write()
         self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]], metadatas=[meta])
 
     def delete_publication(self, location: str) -> None:
         """Forget that ``location`` published its article (the article stays for its other locations)."""
+        self._before_write()
         self._publications.delete(ids=[location_id(location)])
 
     def publications(self, article_id: str | None = None) -> list[Publication]:
@@ -343,6 +353,7 @@ class ChunkStore:
         found = self._articles.get(ids=[article_id], include=["metadatas"])
         if found["ids"]:
             metadata = dict(found["metadatas"][0] or {}) | {"minhash": minhash}
+            self._before_write()
             self._articles.update(ids=[article_id], metadatas=[metadata])
 
     def article_evidence(self, article_id: str) -> tuple[Evidence, ...]:

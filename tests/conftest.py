@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Installed for the whole run, before any test module imports a client library.
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    # One cache for every test's data directory (and the processes tests start): the optimized embedding model
+    # is 90 MB, which each tmp_path would otherwise write again. Keyed by content, so sharing it between runs
+    # is safe; `make clean` removes build/.
+    os.environ.setdefault("NEWSDESK_CACHE_DIR", str(ROOT / "build" / "test-cache"))
 
 
 @pytest.fixture(scope="session")

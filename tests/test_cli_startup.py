@@ -1,14 +1,19 @@
-"""Start-up of the `newsdesk` CLI (#16): importing it loads none of the heavy libraries, and `--help` needs none."""
+"""Start-up of the `newsdesk` CLI (#16): importing it loads none of the heavy libraries, `--help` needs none, and the
+caches that `ask` and `sources` start from give what they replace."""
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.cli.common import DATASET_FORMATS, INGEST_FORMATS, OUTLET_KINDS
+from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import ROOT
 
 HEAVY = ("chromadb", "onnxruntime", "trafilatura", "feedparser", "telegram", "langchain_openai", "langchain_core",
@@ -60,3 +65,71 @@ def test_option_choices_match_the_modules_they_copy() -> None:
     assert ingest_formats == INGEST_FORMATS
     assert dataset_formats == DATASET_FORMATS
     assert tuple(sorted(KIND_PHRASES)) == OUTLET_KINDS
+
+
+def test_the_service_copy_of_the_model_name_matches_the_embedder() -> None:
+    from bot.service import EMBEDDING_MODEL
+    from ingest.embedder import MODEL_NAME
+
+    assert EMBEDDING_MODEL == MODEL_NAME
+
+
+# -- caches that `ask` and `sources` start from ------------------------------------------------------------------
+
+TEXTS = ["What did the mayor say about the cost of the flood barrier?", "Ferry crews walk out",
+         "Port Aldren imposes stage 2 water restrictions as heatwave drains reservoirs. " * 20,
+         "Sea-grass replanting beats expectations", "Voltaris opens a battery plant", "ü ß 東京 ☃"]
+
+
+def _vectors(embeddings: MiniLMEmbeddings) -> list[np.ndarray]:
+    """One question alone (the query session) and a batch (the batch session)."""
+    return [embeddings.embed(TEXTS[:1]), embeddings.embed(TEXTS)]
+
+
+def test_the_optimized_model_cache_gives_bit_identical_vectors(tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
+    expected = _vectors(embeddings)  # no cache: optimized in memory, as before #16
+    cache = tmp_path / "cache"
+    first = _vectors(MiniLMEmbeddings(cache_dir=cache))
+    models = list(cache.glob("minilm-*.onnx"))
+    assert len(models) == 1 and models[0].with_suffix(".sha256").is_file(), sorted(cache.iterdir())
+    written = models[0].stat().st_mtime_ns
+    second = _vectors(MiniLMEmbeddings(cache_dir=cache))
+    assert models[0].stat().st_mtime_ns == written, "the second embedder read the cache instead of writing it"
+    for got in (first, second):
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True)), "vectors differ"
+
+
+def test_a_damaged_model_cache_is_optimized_again(tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
+    cache = tmp_path / "cache"
+    MiniLMEmbeddings(cache_dir=cache).embed(TEXTS[:1])
+    model = next(cache.glob("minilm-*.onnx"))
+    model.write_bytes(model.read_bytes()[:1000])  # truncated: its digest no longer matches
+    assert np.array_equal(MiniLMEmbeddings(cache_dir=cache).embed(TEXTS[:1]), embeddings.embed(TEXTS[:1]))
+    assert model.stat().st_size > 1000, "the cache was written again"
+
+
+def test_the_registry_is_read_back_from_its_cache(tmp_path: Path) -> None:
+    from ingest.outlets import OutletRegistry
+
+    fresh = OutletRegistry.bundled()
+    assert OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "a") == fresh
+    cached = next((tmp_path / "a").glob("registry-*.json"))
+    # The same cache file in another folder (so not this process's memory of it), with one outlet renamed:
+    # a registry that shows the new name was read from the file.
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / cached.name).write_text(cached.read_text().replace('"RT"', '"RT (cached)"', 1))
+    assert "rt (cached)" in OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "b").by_name
+
+
+def test_a_damaged_registry_cache_is_rebuilt_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from ingest.outlets import OutletRegistry
+
+    OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "a")
+    cached = next((tmp_path / "a").glob("registry-*.json"))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / cached.name).write_text(cached.read_text()[:5000])
+    with caplog.at_level(logging.WARNING):
+        assert OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "b") == OutletRegistry.bundled()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("the registry cache"), warnings
+    assert (tmp_path / "b" / cached.name).read_text() == cached.read_text(), "rewritten whole"

@@ -260,20 +260,23 @@ class OutletMatcher:
 
     def __init__(self, present: dict[str, set[str]], known_absent: Iterable[str]) -> None:
         """``present`` maps each surface form (a name, a short name, a domain) to collection outlet keys."""
-        self._surfaces: list[tuple[re.Pattern[str], str, frozenset[str]]] = []
+        # Each pattern as the function that compiles it and its argument: a thousand regexes took half a second
+        # to compile at every start (#16), and a question needs the few whose needle it holds (see ``find``).
+        self._surfaces: list[tuple[Callable[[str], re.Pattern[str]], str, str, frozenset[str]]] = []
         for surface, keys in present.items():
-            self._surfaces.append((_surface_pattern(surface), surface, frozenset(keys)))
+            self._surfaces.append((_surface_pattern, surface, surface, frozenset(keys)))
         for name in known_absent:
             short = name[4:] if name.startswith("The ") else name
             for surface in {name, short}:
                 if surface not in present and _distinctive(surface):
                     # Absent outlets need a news context ("according to Bloomberg", "a Reuters report"), so
                     # that a common word that happens to be an outlet's name never makes the bot refuse.
-                    self._surfaces.append((_absent_pattern(surface), name, frozenset()))
+                    self._surfaces.append((_absent_pattern, surface, name, frozenset()))
         # Longest names first, so "The Independent - Sports" wins over "The Independent".
-        self._surfaces.sort(key=lambda item: len(item[1]), reverse=True)
+        self._surfaces.sort(key=lambda item: len(item[2]), reverse=True)
         # Hundreds of patterns: only those whose rarest word occurs in the question are tried.
-        self._needle = [_needle(surface) for _, surface, _ in self._surfaces]
+        self._needle = [_needle(name) for _, _, name, _ in self._surfaces]
+        self._compiled: dict[int, re.Pattern[str]] = {}
 
     def find(self, question: str) -> list[OutletMention]:
         # The spans taken so far, disjoint and sorted by start (so by end too): an overlap is found by bisection.
@@ -282,9 +285,11 @@ class OutletMatcher:
         ends: list[int] = []
         mentions = []
         haystack = question.casefold()
-        for (pattern, name, keys), needle in zip(self._surfaces, self._needle, strict=True):
+        for at, ((compile_, surface, name, keys), needle) in enumerate(zip(self._surfaces, self._needle, strict=True)):
             if needle not in haystack:
                 continue
+            if (pattern := self._compiled.get(at)) is None:
+                pattern = self._compiled[at] = compile_(surface)
             for match in pattern.finditer(question):
                 start, end = match.span("name") if match.group("name") else match.span("alt")
                 at = bisect.bisect_right(ends, start)  # the first span taken that ends after this one starts
