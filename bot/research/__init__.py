@@ -1,0 +1,1 @@
+"""Research briefs: who said what, reported by whom, when."""
