@@ -79,6 +79,10 @@ def test_news_body_in_the_seed_style() -> None:
                      ("two officials", None, True, ("Bloomberg",)), id="citing"),
         pytest.param("Kiev refused, Deputy Minister Ivan Orlov told TASS, as reported by Reuters.", "Kiev refused",
                      ("Ivan Orlov", "Deputy Minister", False, ("TASS", "Reuters")), id="chain"),
+        pytest.param("The US president reportedly believes that Kiev is in the way.", "Kiev is in the way",
+                     ("The US president", None, False, ()), id="reportedly-that"),
+        pytest.param("The mayor said the bridge would close.", "bridge would close", ("The mayor", None, False, ()),
+                     id="role-only"),
         pytest.param('"He said \'never\' twice," one diplomat said.', "said 'never' twice",
                      ("one diplomat", None, True, ()), id="nested-single-in-double"),
         pytest.param("«Nous restons», a déclaré Marie Roux. «Point final.»", "Nous restons",
@@ -92,6 +96,15 @@ def test_attribution_forms(body: str, words: str, expected: tuple[object, ...]) 
         return
     quote = _one(quotes, words)
     assert (quote.speaker, quote.speaker_role, quote.anonymous, quote.via) == expected, quote
+
+
+def test_two_speakers_in_one_sentence_keep_their_order() -> None:
+    body = ("Mayor Ana Kis said the budget was tight, and Judge Tom Reyes said the court needed staff. "
+            "He added that cases were waiting.")
+    quotes = find_quotes(body)
+    assert [(q.speaker, q.text) for q in quotes] == [
+        ("Ana Kis", "the budget was tight"), ("Tom Reyes", "the court needed staff"),
+        ("Tom Reyes", "cases were waiting")], quotes
 
 
 def test_a_quotation_over_paragraphs_is_one_quote() -> None:

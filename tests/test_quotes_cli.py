@@ -79,8 +79,11 @@ def test_seed_quotes(cli_env: dict[str, str], seed: Path) -> None:
     assert (lavrov["speaker"], lavrov["speaker_role"], lavrov["reported_by"], lavrov["republished_by"]) == (
         "Sergey Lavrov", "Russian Foreign Minister", "RT", ["USSANews.com"])
     official = next(q for q in quotes if "He just wants this over" in q["text"])
-    assert (official["speaker"], official["anonymous"], official["via"]) == ("a senior official", True,
-                                                                             ["The Atlantic"])
+    assert (official["speaker"], official["anonymous"], official["via"], official["reported_by"],
+            official["republished_by"]) == ("a senior official", True, ["The Atlantic"], "RT", ["USSANews.com"])
+    text = _run(cli_env, "quotes", str(seed)).stdout
+    assert ('a senior official, unnamed, quoted by The Atlantic: "He just wants this over. It almost doesn’t matter '
+            'how" — as retold by RT, republished by USSANews.com') in text, text
 
 
 def test_quotes_of_a_url(cli_env: dict[str, str], http_server: LocalHTTPServer) -> None:

@@ -203,9 +203,9 @@ class _Reader:
             if depth < 2:
                 for join in list(_CLAUSE_JOINS.finditer(masked, clause_start))[:3]:
                     if lead_clause(masked[join.end():], self.last_outlet) is not None:
-                        clause_end = join.start()
-                        rest = self._read_clauses(masked[join.end():], offset + join.end(), spans, depth + 1)
-                        return self._clause(speaker, masked, offset, clause_start, clause_end, spans) + rest
+                        # "Lund replied that help was on the way, and an EU official said …": two speakers, in order.
+                        first = self._clause(speaker, masked, offset, clause_start, join.start(), spans)
+                        return first + self._read_clauses(masked[join.end():], offset + join.end(), spans, depth + 1)
             return self._clause(speaker, masked, offset, clause_start, clause_end, spans)
         if tail is not None:
             speaker, content_end = tail

@@ -60,7 +60,9 @@ def lead_clause(masked: str, last_outlet: str | None) -> tuple[Speaker, int] | N
     tokens = list(_TOKEN.finditer(window))[:40]
     tried = 0
     for index, token in enumerate(tokens):
-        if index == 0 or not is_reporting_verb(token.group()):
+        reportedly = tokens[index - 1].group().casefold() == "reportedly" and index + 1 < len(tokens) and \
+            tokens[index + 1].group() == "that"  # "The president reportedly believes that …"
+        if index == 0 or not (is_reporting_verb(token.group()) or reportedly):
             continue
         tried += 1
         if tried > 2:

@@ -52,6 +52,10 @@ ROLE_WORDS = frozenset(w.casefold() for w in (
     "doctor chairperson superintendent administrator strategist press bank central police fire port union "
     "transport commodities deputy state foreign interior defence defense health finance trade energy"
 ).split())
+#: Nouns that name a person by office ("the mayor said").
+_ROLE_HEADS = frozenset("president minister secretary spokesman spokeswoman spokesperson chief director governor "
+                        "leader coach judge mayor senator chancellor commissioner ambassador envoy commander "
+                        "general premier king queen pope prosecutor founder owner chairman chairwoman".split())
 #: Words that end the name of an organisation, not of a person ("Northbridge Bank", "Statistics Office").
 _ORGANISATION_WORDS = frozenset(
     "Office Bank University Ministry House Council Party Company Department Agency Commission Committee Court "
@@ -216,9 +220,16 @@ def speaker_of(zone: str, last_outlet: str | None = None) -> Speaker | None:
         return Speaker(name, role, via=tuple(via))
     if len(kept) == 1 and _ANONYMOUS.match(kept[0]) and not _person(kept[0]):
         return Speaker(kept[0], anonymous=True, via=tuple(via))
-    if len(kept) == 1 and _is_institution(kept[0]):
+    if len(kept) == 1 and (_is_institution(kept[0]) or _is_role_only(kept[0])):
         return Speaker(kept[0], via=tuple(via))
     return None
+
+
+def _is_role_only(part: str) -> bool:
+    """A person named by role alone, identifiable and so not anonymous: "the US president", "the mayor"."""
+    tokens = part.split()
+    return 2 <= len(tokens) <= 5 and tokens[0].casefold() in ("the", "its", "his", "her", "their") and \
+        tokens[-1].casefold() in _ROLE_HEADS
 
 
 def _interview_outlets(part: str, last_outlet: str | None) -> list[str]:
