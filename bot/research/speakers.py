@@ -62,6 +62,14 @@ _ORGANISATION_WORDS = frozenset(
     "Union Association Institute Centre Center Group Fund Service Board Authority Bureau Federation Foundation "
     "Corporation Inc. Ltd Hospital School Club Team Assembly Parliament Congress Senate Government Network".split()
 )
+#: Capitalised words that start sentences but never names ("That said, …", "When Poyer said …", "I said").
+_NOT_NAMES = frozenset(
+    "i i’d i'd i’m i'm i’ve i've you you’ve you've we we’ve we've let’s let's it it’s it's that this these those "
+    "there here what when while if as but and the to with certainly also then so now yes no another all both each "
+    "every everyone everybody nobody someone somebody many some most few several others one such after before "
+    "because although though once since until unless where why how who whom whose which however meanwhile still "
+    "yet even only just perhaps maybe indeed instead otherwise overall thus hence experts study".split()
+)
 _PARTICLES = frozenset("de van von der den al bin ben da di du le la del dos das ter y".split())
 #: Nouns of a speaking institution ("the agriculture ministry said").
 _INSTITUTIONS = frozenset(
@@ -95,7 +103,10 @@ KNOWN_OUTLETS = frozenset(
     "vox|semafor|hill|punchbowl news|cnbc|sky news|lusa|ansa|efe|dpa|kyodo|yonhap|nhk|nikkei|meduza|"
     "novaya gazeta|vedomosti|new yorker|propublica|vanity fair|daily mail|sun|mirror|independent|observer|"
     "der standard|la repubblica|corriere della sera|asahi|globe and mail|ynet|times of israel|kyiv post|"
-    "euronews|france 24|deutsche welle|dw|voice of america|radio free europe|rfe/rl|ria|rbc|anadolu".split("|")
+    "euronews|france 24|deutsche welle|dw|voice of america|radio free europe|rfe/rl|ria|rbc|anadolu|techcrunch|"
+    "verge|wired|engadget|espn|variety|billboard|mbw|music business worldwide|deadline|hollywood reporter|fortune|"
+    "forbes|business insider|cnet|ars technica|gizmodo|mashable|polygon|ign|athletic|sporting news|yahoo finance|"
+    "marketwatch|barron's|information|9to5mac|macrumors|the information|semafor|puck|the block|coindesk".split("|")
 )
 _MEDIA_WORDS = frozenset(
     "Times Post News Journal Herald Gazette Tribune Telegraph Guardian Independent Observer Chronicle Express Mail "
@@ -251,6 +262,8 @@ def _person(part: str) -> tuple[str, str | None] | None:
     start, capitals = end, 0
     while start > 0 and capitals < 2:
         token = tokens[start - 1]
+        if token.casefold() in _NOT_NAMES:
+            return None
         if token in _HONORIFICS or token.casefold() in ROLE_WORDS or not (
                 _NAME_TOKEN.fullmatch(token) or (token in _PARTICLES and start < end)):
             break
@@ -292,7 +305,8 @@ def _is_institution(part: str) -> bool:
     tokens = part.split()
     if tokens[0].casefold() == "the" and 2 <= len(tokens) <= 5:
         return tokens[-1].casefold().strip(".") in _INSTITUTIONS or tokens[-1] in ("Kremlin", "Pentagon")
-    return len(tokens) == 1 and bool(_NAME_TOKEN.fullmatch(tokens[0])) and tokens[0].casefold() not in ROLE_WORDS
+    return len(tokens) == 1 and bool(_NAME_TOKEN.fullmatch(tokens[0])) and tokens[0].casefold() not in ROLE_WORDS \
+        and tokens[0].casefold() not in _NOT_NAMES
 
 
 def is_reporting_verb(token: str) -> bool:
