@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb fit-ranker fuzz clean
+.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb eval-attribution fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -107,6 +107,11 @@ eval-freeform-local: $(STAMP)
 # docs/evaluation-realweb.md (original right, self-republishers, named, classified, with n).
 eval-realweb: $(STAMP)
 	$(BIN)/python bench/eval_realweb.py
+
+# Speaker and reporting-chain precision/recall of `newsdesk quotes` on tests/data/attribution_cases.json (seconds);
+# writes docs/evaluation-attribution.md.
+eval-attribution: $(STAMP)
+	$(BIN)/python bench/eval_attribution.py
 
 # Refit the retrieval ranker's weights (bot/data/ranker.json) on the dev split; uses the eval collection.
 fit-ranker: $(STAMP)

@@ -197,6 +197,14 @@ class Newsdesk:
         """The full text of an ingested article (quotes are ``body[start:end]``)."""
         return self.store.article_body(article_id)
 
+    def article(self, article_id: str) -> ArticleRecord | None:
+        """An ingested article's record (title, date, provenance), or None for an unknown id."""
+        return self.store.article(article_id)
+
+    def publishers(self, article_id: str) -> list[OutletRef | None]:
+        """The site of every location that carries the article: its publisher and any republishers."""
+        return [publication.publisher for publication in self.store.publications(article_id)]
+
     def sources(self) -> list[ArticleRecord]:
         """The ingested articles: from the collection's snapshot when it is current, which needs no Chroma."""
         if (snapshot := self._snapshot()) is not None:

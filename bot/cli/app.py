@@ -22,6 +22,7 @@ from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
 from bot.cli.llm_commands import doctor
 from bot.cli.outlet_commands import outlets
+from bot.cli.quote_commands import quotes
 from bot.cli.research_commands import research
 from bot.cli.stream import TerminalDraft
 from bot.cli.telegram_command import telegram
@@ -259,6 +260,7 @@ cli.add_command(remove)
 cli.add_command(telegram)
 cli.add_command(eval_group, name="eval")
 cli.add_command(outlets)
+cli.add_command(quotes)
 cli.add_command(info)
 cli.add_command(reset)
 cli.add_command(doctor)
