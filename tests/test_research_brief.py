@@ -238,3 +238,12 @@ def test_a_sentence_an_outlet_repeats_in_every_story_is_quoted_once() -> None:
     [section] = sources_by_outlet(_gathered(*stories), "When did the peace talks begin?")
     texts = [e.text for e in section.excerpts]
     assert texts.count(background) == 1 and len(texts) == 3, texts
+
+
+def test_who_said_what_leaves_out_quotations_nobody_spoke() -> None:
+    text = ('Critics called the peace talks "a theatre of promises with no end in sight" last month. '
+            '"The peace talks must continue," Sergey Lavrov said.')
+    brief = build_brief("What about the peace talks?", Answer(question="q", answer="", abstained=True, citations=()),
+                        _gathered(_story("a", STATE, text=text)), find_quotes=find_quotes)
+    assert [q.quote.speaker for q in brief.quotes] == ["Sergey Lavrov"]
+    assert any(q.speaker is None for q in find_quotes(text)), "the title-like quotation is found, then left out"

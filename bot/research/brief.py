@@ -131,7 +131,8 @@ def _context(body: str, spans: list[tuple[int, int]], start: int, end: int) -> s
 def attributed_quotes(gathered: Gathered, question: str,
                       find_quotes: Callable[[str], tuple[Quote, ...]]) -> tuple[AttributedQuote, ...]:
     """"Who said what": the quotes of the gathered stories that bear on ``question``: their sentence, or the one
-    before it, shares a word with the question."""
+    before it, shares a word with the question. Quotations nobody is said to have spoken (a book's title, scare
+    quotes) are not speech and stay out."""
     terms = set(content_terms(question))
     found: list[AttributedQuote] = []
     for story in gathered.stories:
@@ -141,6 +142,8 @@ def attributed_quotes(gathered: Gathered, question: str,
         for quote in find_quotes(story.body):
             if len(found) >= MAX_QUOTES:
                 return tuple(found)
+            if quote.speaker is None:
+                continue
             if terms & set(content_terms(_context(story.body, spans, quote.start, quote.end))):
                 found.append(AttributedQuote(
                     quote=quote, article_id=story.article_id, title=story.title, url=story.url,
