@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from bot.errors import LLMUnavailable, NoArticlesIngested, QuestionTooLong, StoreError
 from bot.settings import BotSettings
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost s
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
     from ingest.pipeline import WriterBusy
-    from ingest.store import ChunkStore
+    from ingest.store import ChunkStore, StoreRevision
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,26 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 TOKENIZER_NAME = "cl100k_base"
-#: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
-INDEX_RECHECK_SECONDS = 30.0
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """``method``, with a store that cannot be reached (a Chroma server gone mid-call) raised as ``StoreError``,
+    which each adapter shows in one line; the next call tries the server again."""
+
+    @wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ingest.store import StoreUnavailable
+
+        try:
+            return method(*args, **kwargs)
+        except StoreUnavailable as error:
+            raise StoreError(str(error)) from None
+
+    return call
 
 
 def _count(n: int, unit: str) -> str:
@@ -83,7 +101,7 @@ class Newsdesk:
             self.__dict__["embeddings"] = embeddings
         self._retriever: HybridRetriever | None = None
         self._retriever_lock = threading.Lock()
-        self._retriever_count = -1
+        self._retriever_revision: StoreRevision | None = None
         self._retriever_checked = 0.0
 
     @cached_property
@@ -93,6 +111,7 @@ class Newsdesk:
         return MiniLMEmbeddings(batch_size=self.settings.embed_batch_size, threads=self.settings.embed_threads)
 
     @cached_property
+    @_store_errors
     def store(self) -> ChunkStore:
         from ingest.embedder import MODEL_NAME
         from ingest.pipeline import WriterBusy, writer_lock
@@ -112,6 +131,7 @@ class Newsdesk:
             store.sweep_orphans()
         return store
 
+    @_store_errors
     def ingest(
         self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None,
         on_article: Callable[[], None] | None = None,
@@ -137,6 +157,7 @@ class Newsdesk:
         if self.store.count_chunks():
             self.retriever()
 
+    @_store_errors
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
         from ingest.pipeline import remove_articles, writer_lock
 
@@ -147,10 +168,12 @@ class Newsdesk:
                 self._refresh_index()
         return removed, missing
 
+    @_store_errors
     def article_body(self, article_id: str) -> str | None:
         """The full text of an ingested article (quotes are ``body[start:end]``)."""
         return self.store.article_body(article_id)
 
+    @_store_errors
     def sources(self) -> list[ArticleRecord]:
         return self.store.articles()
 
@@ -206,6 +229,7 @@ class Newsdesk:
                         f"set {fix}, or re-ingest with `newsdesk ingest PATH`")
         return NoArticlesIngested().user_message
 
+    @_store_errors
     def reset(self) -> list[str]:
         """Delete the collection the settings select (chunks, article records, publications) and its index cache.
 
@@ -229,9 +253,10 @@ class Newsdesk:
                 shutil.rmtree(index)
                 removed.append(f"index {index}")
             self.__dict__.pop("store", None)
-            self._retriever, self._retriever_count = None, -1
+            self._retriever, self._retriever_revision = None, None
         return removed
 
+    @_store_errors
     def retriever(self) -> HybridRetriever:
         """The retriever over the current collection; rebuilt when the collection's chunks changed.
 
@@ -242,21 +267,24 @@ class Newsdesk:
 
     def _current_retriever(self) -> HybridRetriever:
         from bot.retrieval.retriever import HybridRetriever
-        from ingest.search_index import fingerprint, load_or_build
+        from ingest.search_index import load_or_build
 
-        count = self.store.count_chunks()
-        if count == 0:
+        now = time.monotonic()
+        if self._retriever is not None and now - self._retriever_checked < self.settings.index_recheck_seconds:
+            return self._retriever
+        # Another process (on this machine, or another one sharing a Chroma server) may have written: its
+        # writes replace the collection's change token, read here before the index, so a write that lands
+        # while the index is built shows as a new token at the next check.
+        revision = self.store.revision()
+        self._retriever_checked = now
+        if self._retriever is not None and revision == self._retriever_revision:
+            return self._retriever
+        if revision.chunks == 0:
+            self._retriever, self._retriever_revision = None, None
             raise NoArticlesIngested(self.empty_message())
-        stale = self._retriever is None or self._retriever_count != count
-        if not stale and time.monotonic() - self._retriever_checked > INDEX_RECHECK_SECONDS:
-            # Same count, but another process may have replaced articles: compare the chunk-id fingerprint.
-            stale = self._retriever is not None and self._retriever.index.fingerprint != fingerprint(
-                self.store.chunk_ids())
-            self._retriever_checked = time.monotonic()
-        if stale or self._retriever is None:
-            index = load_or_build(self.store, self.index_folder)
-            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
-            self._retriever_count, self._retriever_checked = count, time.monotonic()
+        index = load_or_build(self.store, self.index_folder)
+        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+        self._retriever_revision = revision
         return self._retriever
 
     def search(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Retrieval:
