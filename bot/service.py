@@ -193,15 +193,17 @@ class Newsdesk:
 
     def collection_exists(self) -> bool:
         """Whether the store holds the collection, without creating it (opening the store would)."""
-        from ingest.store import open_client
+        from ingest.store import StoreUnavailable, open_client
+        from ingest.store_client import where
 
         if "store" in self.__dict__:
             return True
         try:
             names = {collection.name for collection in open_client(self.settings).list_collections()}
+        except StoreUnavailable as error:  # already one line, without the URL's credentials
+            raise StoreError(str(error)) from None
         except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
-            raise StoreError(f"cannot open the Chroma store at {self.settings.chroma_url or self.settings.chroma_dir}: "
-                             f"{error}") from error
+            raise StoreError(f"cannot open the Chroma store at {where(self.settings)}: {error}") from error
         return self.collection_name in names
 
     def empty_message(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -204,3 +205,17 @@ def test_a_refused_token_is_a_store_error(server_settings: BotSettings, token_ga
     with pytest.raises(StoreError) as caught:
         desk.sources()
     assert "refused the credentials" in caught.value.user_message and TOKEN not in caught.value.user_message
+
+
+def test_messages_name_the_server_without_its_password(tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = BotSettings(_env_file=None, data_dir=tmp_path, chroma_url=f"http://admin:hunter2@127.0.0.1:{port}")
+    desk = Newsdesk(settings, embeddings=embeddings)
+    for call in (desk.collection_exists, desk.sources):
+        with pytest.raises(StoreError) as caught:
+            call()
+        message = caught.value.user_message
+        assert message.startswith(f"cannot reach the Chroma server at http://127.0.0.1:{port}: "), message
+        assert "hunter2" not in message and "\n" not in message
