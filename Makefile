@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup calibrate eval eval-freeform eval-freeform-local eval-realweb eval-attribution fit-ranker fuzz clean
+.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup bench-scale calibrate eval eval-freeform eval-freeform-local eval-realweb eval-attribution fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -68,6 +68,11 @@ bench-ask: $(STAMP)
 # signature of the largest allowed article; writes its section of docs/benchmarks.md (about a minute).
 bench-dedup: $(STAMP)
 	$(BIN)/python bench/dedup_scaling.py
+
+# `ask` p50/p95 at 1k and 20k chunks on the on-disk store and through a real `chroma run`, and first ingest against an
+# unchanged re-ingest on both, from the collection `make eval` builds; writes its section of docs/benchmarks.md.
+bench-scale: $(STAMP)
+	$(BIN)/python bench/scale.py
 
 # Whole-process start-up of `newsdesk --help`, `sources` and `ask` on the samples; writes its section of docs/benchmarks.md.
 bench-cli: $(STAMP)

@@ -12,9 +12,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from functools import cached_property
+from functools import cached_property, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from bot.errors import LLMUnavailable, NoArticlesIngested, QuestionTooLong, StoreError
 from bot.settings import BotSettings
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost s
     from ingest.embedder import MiniLMEmbeddings
     from ingest.pipeline import WriterBusy
     from ingest.snapshot import Snapshot
-    from ingest.store import ChunkStore
+    from ingest.store import ChunkStore, StoreRevision
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,26 @@ TOKENIZER_NAME = "cl100k_base"
 #: ``ingest.embedder.MODEL_NAME``, copied: importing the embedder costs `newsdesk sources` half a second of numpy
 #: and LangChain it never uses (tests/test_cli_startup.py keeps the two equal).
 EMBEDDING_MODEL = "all-MiniLM-L6-v2-int8"
-#: How often a long-running process (the Telegram bot) checks that its index still matches the collection.
-INDEX_RECHECK_SECONDS = 30.0
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """``method``, with a store that cannot be reached (a Chroma server gone mid-call) raised as ``StoreError``,
+    which each adapter shows in one line; the next call tries the server again."""
+
+    @wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        from ingest.store import StoreUnavailable
+
+        try:
+            return method(*args, **kwargs)
+        except StoreUnavailable as error:
+            raise StoreError(str(error)) from None
+
+    return call
 
 
 def _count(n: int, unit: str) -> str:
@@ -88,10 +106,10 @@ class Newsdesk:
             self.__dict__["embeddings"] = embeddings
         self._retriever: HybridRetriever | None = None
         self._retriever_lock = threading.Lock()
-        self._retriever_count = -1
+        self._retriever_revision: StoreRevision | None = None
         self._retriever_checked = 0.0
         #: The store revision of the snapshot the retriever was built from; None: built from the store.
-        self._retriever_revision: str | None = None
+        self._snapshot_revision: str | None = None
 
     @cached_property
     def embeddings(self) -> MiniLMEmbeddings:
@@ -101,6 +119,7 @@ class Newsdesk:
                                 cache_dir=self.settings.cache_folder)
 
     @cached_property
+    @_store_errors
     def store(self) -> ChunkStore:
         from ingest.embedder import MODEL_NAME
         from ingest.pipeline import WriterBusy, writer_lock
@@ -152,6 +171,7 @@ class Newsdesk:
         return load_snapshot(snapshot_path(self.settings.data_dir, name), collection=name,
                              store_dir=self.settings.chroma_dir)
 
+    @_store_errors
     def ingest(
         self, sources: Iterable[str | Path], *, fmt: str = "auto", on_source: Callable[[str], None] | None = None,
         on_article: Callable[[], None] | None = None,
@@ -176,10 +196,11 @@ class Newsdesk:
 
     def _refresh_index(self) -> None:
         # Built now, at the end of an ingest, so the next question does not wait for it.
-        self._retriever, self._retriever_revision = None, None
+        self._retriever, self._retriever_revision, self._snapshot_revision = None, None, None
         if self.store.count_chunks():
             self.retriever()
 
+    @_store_errors
     def remove(self, ids_or_locations: Iterable[str]) -> tuple[list[str], list[str]]:
         from ingest.pipeline import remove_articles, writer_lock
 
@@ -193,18 +214,22 @@ class Newsdesk:
                 self._save_snapshot()
         return removed, missing
 
+    @_store_errors
     def article_body(self, article_id: str) -> str | None:
         """The full text of an ingested article (quotes are ``body[start:end]``)."""
         return self.store.article_body(article_id)
 
+    @_store_errors
     def article(self, article_id: str) -> ArticleRecord | None:
         """An ingested article's record (title, date, provenance), or None for an unknown id."""
         return self.store.article(article_id)
 
+    @_store_errors
     def publishers(self, article_id: str) -> list[OutletRef | None]:
         """The site of every location that carries the article: its publisher and any republishers."""
         return [publication.publisher for publication in self.store.publications(article_id)]
 
+    @_store_errors
     def sources(self) -> list[ArticleRecord]:
         """The ingested articles: from the collection's snapshot when it is current, which needs no Chroma."""
         if (snapshot := self._snapshot()) is not None:
@@ -234,15 +259,17 @@ class Newsdesk:
 
     def collection_exists(self) -> bool:
         """Whether the store holds the collection, without creating it (opening the store would)."""
-        from ingest.store import open_client
+        from ingest.store import StoreUnavailable, open_client
+        from ingest.store_client import where
 
         if "store" in self.__dict__:
             return True
         try:
             names = {collection.name for collection in open_client(self.settings).list_collections()}
+        except StoreUnavailable as error:  # already one line, without the URL's credentials
+            raise StoreError(str(error)) from None
         except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
-            raise StoreError(f"cannot open the Chroma store at {self.settings.chroma_url or self.settings.chroma_dir}: "
-                             f"{error}") from error
+            raise StoreError(f"cannot open the Chroma store at {where(self.settings)}: {error}") from error
         return self.collection_name in names
 
     def empty_message(self) -> str:
@@ -270,6 +297,7 @@ class Newsdesk:
                         f"set {fix}, or re-ingest with `newsdesk ingest PATH`")
         return NoArticlesIngested().user_message
 
+    @_store_errors
     def reset(self) -> list[str]:
         """Delete the collection the settings select (chunks, article records, publications) and its index cache.
 
@@ -297,9 +325,10 @@ class Newsdesk:
 
             snapshot_path(self.settings.data_dir, name).unlink(missing_ok=True)
             self.__dict__.pop("store", None)
-            self._retriever, self._retriever_count, self._retriever_revision = None, -1, None
+            self._retriever, self._retriever_revision, self._snapshot_revision = None, None, None
         return removed
 
+    @_store_errors
     def retriever(self) -> HybridRetriever:
         """The retriever over the current collection; rebuilt when the collection's chunks changed.
 
@@ -310,30 +339,33 @@ class Newsdesk:
 
     def _current_retriever(self) -> HybridRetriever:
         from bot.retrieval.retriever import HybridRetriever
-        from ingest.search_index import fingerprint, load_or_build
+        from ingest.search_index import load_or_build
 
-        if self._retriever_revision is not None:  # built from a snapshot: good while the store keeps its revision
+        if self._snapshot_revision is not None:  # built from a snapshot: good while the store keeps its revision
             from ingest.snapshot import store_revision
 
-            if self._retriever is not None and store_revision(self.settings.chroma_dir) == self._retriever_revision:
+            if self._retriever is not None and store_revision(self.settings.chroma_dir) == self._snapshot_revision:
                 return self._retriever
-            self._retriever, self._retriever_revision = None, None
+            self._retriever, self._snapshot_revision = None, None
         if self._retriever is None and (fast := self._retriever_from_snapshot()) is not None:
             return fast
-        count = self.store.count_chunks()
-        if count == 0:
+        now = time.monotonic()
+        if self._retriever is not None and now - self._retriever_checked < self.settings.index_recheck_seconds:
+            return self._retriever
+        # Another process (on this machine, or another one sharing a Chroma server) may have written: its
+        # writes replace the collection's change token, read here before the index, so a write that lands
+        # while the index is built shows as a new token at the next check.
+        revision = self.store.revision()
+        self._retriever_checked = now
+        if self._retriever is not None and revision == self._retriever_revision:
+            return self._retriever
+        if revision.chunks == 0:
+            self._retriever, self._retriever_revision = None, None
             raise NoArticlesIngested(self.empty_message())
-        stale = self._retriever is None or self._retriever_count != count
-        if not stale and time.monotonic() - self._retriever_checked > INDEX_RECHECK_SECONDS:
-            # Same count, but another process may have replaced articles: compare the chunk-id fingerprint.
-            stale = self._retriever is not None and self._retriever.index.fingerprint != fingerprint(
-                self.store.chunk_ids())
-            self._retriever_checked = time.monotonic()
-        if stale or self._retriever is None:
-            index = load_or_build(self.store, self.index_folder)
-            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
-            self._retriever_count, self._retriever_checked = count, time.monotonic()
-            self._try_save_snapshot()
+        index = load_or_build(self.store, self.index_folder)
+        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+        self._retriever_revision = revision
+        self._try_save_snapshot()
         return self._retriever
 
     def _retriever_from_snapshot(self) -> HybridRetriever | None:
@@ -351,7 +383,7 @@ class Newsdesk:
         if index is None or index.fingerprint != snapshot.fingerprint:
             return None
         self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
-        self._retriever_revision = snapshot.revision
+        self._snapshot_revision = snapshot.revision
         return self._retriever
 
     def _try_save_snapshot(self) -> None:

@@ -57,8 +57,9 @@ class _RunState:
                 # Stored before its publication was recorded (a run stopped in between): it keeps its place.
                 store.set_publication(record)
                 self.publish(record.location, orphan)
-            else:
-                # The old text of a location that now holds another: a leftover of an interrupted update.
+            elif store.is_settled(orphan):
+                # The old text of a location that now holds another: a leftover of an interrupted update. (On a
+                # server, a young one may instead be another machine's update between its two writes: it stays.)
                 store.delete_article(orphan)
                 self.duplicates.remove(orphan)
                 self.articles.discard(orphan)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DATA = Path(__file__).parent / "data"
@@ -43,6 +44,21 @@ class IngestSettings(BaseSettings):
         default=None,
         description="URL of a Chroma server (`chroma run`), e.g. http://127.0.0.1:8000; "
         "empty: on-disk store in data_dir.",
+    )
+    chroma_token: SecretStr | None = Field(
+        default=None,
+        description="Token for a Chroma server with token authentication; sent in chroma_auth_header, never "
+        "logged or printed.",
+    )
+    chroma_auth_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        default="Authorization",
+        description="How chroma_token is sent: Authorization (as `Bearer <token>`) or X-Chroma-Token (as it is), "
+        "whichever the server's token transport header is.",
+    )
+    index_recheck_seconds: float = Field(
+        default=5.0, ge=0, le=3600,
+        description="Most seconds a running process (the Telegram bot, a chat) answers from its search index before "
+        "checking whether another process changed the collection; 0: check before every question.",
     )
     chunk_tokens: int = Field(
         default=200, ge=32, le=240,

@@ -6,7 +6,10 @@ Three collections share one identity: ``news_<hash>`` holds the chunks with thei
 so that a syndicated text published at two places is one article with two publications. An article
 counts as ingested only once its record exists, and its record is written after all its chunks went
 in with a single upsert; a run interrupted in between leaves chunks without a record, which the next
-ingest of that article replaces. Ids are content hashes, so a re-ingest changes nothing.
+ingest of that article replaces. Ids are content hashes, so a re-ingest changes nothing, and two machines
+writing the same article into one server write the same rows. Every write ends by replacing a change
+token in the chunk collection's metadata, which long-running readers compare (``ChunkStore.revision``).
+How our types map to metadata is in ``ingest.store_records``; opening Chroma in ``ingest.store_client``.
 """
 
 from __future__ import annotations
@@ -16,26 +19,35 @@ import importlib.metadata
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import chromadb
 import chromadb.errors
 import numpy as np
 from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
-from ingest.articles import to_iso_utc
-from ingest.domains import host_of, outlet_name
 from ingest.embedder import DIMENSION
 from ingest.settings import IngestSettings
 from ingest.snapshot import collection_name, new_revision  # collection_name: here before #16, still importable
-from ingest.types import Article, ArticleRecord, Chunk, Evidence, OutletRef, Passage, Publication
+from ingest.store_client import GuardedCollection, StoreUnavailable, guarded, open_client, where
+from ingest.store_records import (
+    article_metadata,
+    clean_ref,
+    passage_from,
+    publication_from,
+    record_from,
+    record_metadata,
+    ref_metadata,
+)
+from ingest.types import Article, ArticleRecord, Chunk, Evidence, Passage, Publication
+
+# Re-exported: callers import these from the store module, the one door to Chroma.
+__all__ = ["ChunkStore", "StoreRevision", "StoreUnavailable", "clean_ref", "collection_name", "open_client"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -44,116 +56,17 @@ T = TypeVar("T")
 _MAX_UPSERT = 5000
 #: Record ids passed in one ``$nin`` filter; SQLite allows 32,766 bound values per statement.
 _MAX_NIN = 10_000
+#: The collection metadata key holding the change token (see ``ChunkStore.revision``).
+REVISION_KEY = "revision"
+#: On a server, how old (seconds) chunks without a record must be before a sweep takes them for a killed
+#: writer's leftovers. A live writer puts an article's record in within a second of its chunks; ten minutes
+#: leaves room for a slow machine and for clocks that differ between machines.
+ORPHAN_GRACE_SECONDS = 600.0
 
 
-class StoreUnavailable(RuntimeError):
-    """Chroma could not be opened or reached; the message says where it was looked for."""
-
-
-def open_client(settings: IngestSettings) -> ClientAPI:
-    """A Chroma client: an HTTP client for ``chroma_url``, else an on-disk store under ``data_dir``."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(settings.chroma_url)
-        try:
-            return chromadb.HttpClient(
-                host=parts.hostname or "127.0.0.1",
-                port=parts.port or (443 if parts.scheme == "https" else 8000),
-                ssl=parts.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
-            raise StoreUnavailable(f"cannot reach the Chroma server at {settings.chroma_url}: {error}") from error
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-
-
-def _ref_metadata(prefix: str, ref: OutletRef | None) -> dict[str, str]:
-    if ref is None:
-        return {}
-    fields = {f"{prefix}_name": ref.name}
-    if ref.domain:
-        fields[f"{prefix}_domain"] = ref.domain
-    return fields
-
-
-def clean_ref(ref: OutletRef | None) -> OutletRef | None:
-    """``ref`` with a printable name and a valid host name as domain (None for a bad domain); None without a name."""
-    if ref is None or (name := outlet_name(ref.name)) is None:
-        return None
-    domain = host_of(ref.domain) if ref.domain else None
-    return ref if (name, domain) == (ref.name, ref.domain) else OutletRef(name=name, domain=domain)
-
-
-def _ref_from(metadata: dict[str, Any], prefix: str) -> OutletRef | None:
-    # Records written by older versions (or by hand) may hold anything: a bad value is shown as unknown.
-    name, domain = metadata.get(f"{prefix}_name"), metadata.get(f"{prefix}_domain")
-    if name is None:
-        return None
-    ref = clean_ref(OutletRef(name=str(name), domain=domain if isinstance(domain, str) else None))
-    if ref is None or ref.name != name or ref.domain != domain:
-        logger.warning("stored %s outlet %r (domain %r) is not valid; read as %s", prefix, name, domain, ref)
-    return ref
-
-
-def _stored_date(metadata: dict[str, Any]) -> str | None:
-    value = metadata.get("published_at")
-    if value is None:
-        return None
-    try:
-        if isinstance(value, str) and to_iso_utc(value) == value:
-            return value
-    except ValueError:
-        pass
-    logger.warning("stored published_at %r of %s is not a valid date; read as none", value, metadata.get("article_id"))
-    return None
-
-
-def _stored_int(metadata: dict[str, Any], key: str, default: int) -> int:
-    value = metadata.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _stored_str(metadata: dict[str, Any], key: str) -> str | None:
-    value = metadata.get(key)
-    return value if isinstance(value, str) and value else None
-
-
-def _stored_url(metadata: dict[str, Any]) -> str | None:
-    url = _stored_str(metadata, "url")
-    if url is None or (url.lower().startswith(("http://", "https://")) and host_of(url)):
-        return url
-    logger.warning("stored url %r of %s is not a valid http(s) URL; read as none", url, metadata.get("article_id"))
-    return None
-
-
-def _article_metadata(article: Article) -> dict[str, Any]:
-    """What every chunk carries about its article (filterable in Chroma ``where`` clauses)."""
-    fields: dict[str, Any] = {"article_id": article.id, "title": article.title, "source_path": article.source_path}
-    if article.url:
-        fields["url"] = article.url
-    if article.published_at:
-        fields["published_at"] = article.published_at
-        # An integer twin of the date, because Chroma compares only numbers with $gte/$lte.
-        fields["published_ts"] = int(datetime.fromisoformat(article.published_at).timestamp())
-    if article.duplicate_of:
-        fields["duplicate_of"] = article.duplicate_of
-    fields |= _ref_metadata("publisher", article.publisher) | _ref_metadata("original", article.original)
-    return fields
-
-
-def _record_metadata(article: Article, chunk_count: int, minhash: str) -> dict[str, Any]:
-    extra = {
-        "chunk_count": chunk_count,
-        "minhash": minhash,
-        "evidence": json.dumps([[e.rule, e.text] for e in article.evidence], ensure_ascii=False),
-    }
-    for name in ("author", "canonical_url", "site_name", "footer"):
-        if value := getattr(article, name):
-            extra[name] = value
-    return _article_metadata(article) | extra
+def _written_at(metadata: dict[str, Any] | None) -> float:
+    value = (metadata or {}).get("written_at", 0)  # chunks of older versions have none: as old as can be
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def location_id(location: str) -> str:
@@ -169,40 +82,6 @@ class ChunkExport:
     vectors: np.ndarray
 
 
-def _passage(chunk_id: str, text: str | None, meta: dict[str, Any] | None, score: float) -> Passage:
-    meta, text = meta or {}, text or ""
-    start = _stored_int(meta, "start", 0)
-    return Passage(
-        chunk_id=chunk_id,
-        article_id=str(meta.get("article_id", "")),
-        text=text,
-        start=start,
-        end=_stored_int(meta, "end", start + len(text)),
-        title=str(meta.get("title", "")),
-        url=_stored_url(meta),
-        published_at=_stored_date(meta),
-        publisher=_ref_from(meta, "publisher"),
-        original=_ref_from(meta, "original"),
-        score=score,
-        duplicate_of=_stored_str(meta, "duplicate_of"),
-    )
-
-
-def _record(article_id: str, meta: dict[str, Any] | None) -> ArticleRecord:
-    meta = meta or {}
-    return ArticleRecord(
-        id=article_id,
-        title=str(meta.get("title", "")),
-        url=_stored_url(meta),
-        published_at=_stored_date(meta),
-        publisher=_ref_from(meta, "publisher"),
-        original=_ref_from(meta, "original"),
-        chunk_count=_stored_int(meta, "chunk_count", 0),
-        source_path=str(meta.get("source_path", "")),
-        duplicate_of=_stored_str(meta, "duplicate_of"),
-        location=str(meta.get("canonical_url") or meta.get("url") or meta.get("source_path", "")),
-    )
-
 
 def _retrying(read: Callable[[], T], attempts: int = 8) -> T:
     """``read()``, again after a short pause when Chroma fails because another process wrote in between
@@ -217,20 +96,47 @@ def _retrying(read: Callable[[], T], attempts: int = 8) -> T:
     raise AssertionError("unreachable")
 
 
-class ChunkStore:
-    """Chunks and article records of one collection identity, embedded with the given ``Embeddings``."""
+@dataclass(frozen=True, slots=True)
+class StoreRevision:
+    """What a reader compares to see whether the collection changed: the token every writer replaces after
+    its write, and the counts (which also catch a writer of an older version that does not replace it)."""
 
-    def __init__(self, client: ClientAPI, embeddings: Embeddings, name: str, *, metadata: dict[str, Any]) -> None:
+    token: str
+    chunks: int
+    articles: int
+
+
+class ChunkStore:
+    """Chunks and article records of one collection identity, embedded with the given ``Embeddings``.
+
+    ``shared`` (a Chroma server) means other processes, on other machines, may write at the same time: no
+    lock in a data directory covers them, so every write is idempotent (content-hash ids, upserts), an
+    article's record is its commit marker (written after its chunks, deleted before them), and leftovers of
+    a killed writer are only swept once they are ``orphan_grace`` seconds old, never while another writer
+    may be between the two writes of an article.
+    """
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, name: str, *, metadata: dict[str, Any],
+                 settings: IngestSettings) -> None:
         self._embeddings = embeddings
-        self._chunks = client.get_or_create_collection(
+        self._client = client
+        self._metadata = metadata
+        self._settings = settings
+        self.shared = bool(self._settings.chroma_url)
+        self.orphan_grace = ORPHAN_GRACE_SECONDS if self.shared else 0.0
+
+        def collection(*args: Any, **kwargs: Any) -> Any:
+            return GuardedCollection(client.get_or_create_collection(*args, **kwargs), self._settings)
+
+        self._chunks = collection(
             name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=metadata
         )
         # Article records need no similarity search; a constant 1-d vector satisfies Chroma.
-        self._articles = client.get_or_create_collection(f"{name}_articles", embedding_function=None)
-        self._publications = client.get_or_create_collection(f"{name}_publications", embedding_function=None)
+        self._articles = collection(f"{name}_articles", embedding_function=None)
+        self._publications = collection(f"{name}_publications", embedding_function=None)
         self.name = name
         #: The on-disk store's folder, whose revision each write renews first (``ingest.snapshot``); None: a server.
-        self.revision_dir: Path | None = None
+        self.revision_dir: Path | None = None if self.shared else settings.chroma_dir
 
     def _before_write(self) -> None:
         if self.revision_dir is not None:
@@ -249,26 +155,45 @@ class ChunkStore:
             "chromadb": importlib.metadata.version("chromadb"),
         }
         try:
-            store = cls(open_client(settings), embeddings, name, metadata=metadata)
-            store.revision_dir = None if settings.chroma_url else settings.chroma_dir
-            return store
+            return cls(open_client(settings), embeddings, name, metadata=metadata, settings=settings)
         except StoreUnavailable:
             raise
         except Exception as error:
-            where = settings.chroma_url or settings.chroma_dir
-            raise StoreUnavailable(f"cannot open the Chroma store at {where}: {error}") from error
+            raise StoreUnavailable(f"cannot open the Chroma store at {where(settings)}: {error}") from error
+
+    def revision(self) -> StoreRevision:
+        """The collection's change token and counts: three small reads, cheap enough to ask every few seconds."""
+        metadata = guarded(self._settings, lambda: self._client.get_collection(self.name).metadata) or {}
+        return StoreRevision(str(metadata.get(REVISION_KEY, "")), self._chunks.count(), self._articles.count())
+
+    def _changed(self) -> None:
+        # Written after the change it announces, so a reader that saw the old token reads the change next time.
+        # Any unique value will do (no read-modify-write), so two writers at once cannot lose an announcement.
+        self._chunks.modify(metadata=self._metadata | {REVISION_KEY: uuid.uuid4().hex})
 
     def has_article(self, article_id: str) -> bool:
         return bool(self._articles.get(ids=[article_id], include=[])["ids"])
 
+    def is_settled(self, article_id: str) -> bool:
+        """Whether an article's record is old enough that no live writer can still be working on it
+        (always, for an on-disk store: its writers hold the data directory's lock)."""
+        if not self.shared:
+            return True
+        found = self._articles.get(ids=[article_id], include=["metadatas"])
+        written = (found["metadatas"][0] or {}).get("written_at", 0) if found["ids"] and found["metadatas"] else 0
+        return not isinstance(written, int | float) or written <= time.time() - self.orphan_grace
+
     def add_article(self, article: Article, chunks: list[Chunk], *, minhash: str = "") -> bool:
-        """Store an article and its chunks; False (and no embedding) when it is already complete."""
+        """Store an article and its chunks; False (and no embedding) when it is already complete.
+
+        Safe to run twice at once (two machines ingesting the same text) and to kill at any moment: the chunk
+        ids are content hashes, so both writers upsert the same rows, and the record goes in last."""
         if self.has_article(article.id):
             return False
         self._before_write()
-        self._chunks.delete(where={"article_id": article.id})  # leftovers of an interrupted run
         vectors = self._embeddings.embed_documents([chunk.text for chunk in chunks])
-        base = _article_metadata(article)
+        written = {"written_at": int(time.time())}
+        base = article_metadata(article) | written
         metadatas = [base | {"chunk_index": c.index, "start": c.start, "end": c.end} for c in chunks]
         for begin in range(0, len(chunks), _MAX_UPSERT):
             part = slice(begin, begin + _MAX_UPSERT)
@@ -278,14 +203,23 @@ class ChunkStore:
                 documents=[c.text for c in chunks[part]],
                 metadatas=metadatas[part],
             )
-        record = _record_metadata(article, len(chunks), minhash)
+        # Leftovers of an interrupted run under other ids (an older chunker) go; rows with our ids are ours,
+        # whoever wrote them, so a concurrent writer of the same article loses nothing.
+        ours = {c.id for c in chunks}
+        stale = [i for i in self._chunks.get(where={"article_id": article.id}, include=[])["ids"] if i not in ours]
+        if stale:
+            self._chunks.delete(ids=stale)
+        record = record_metadata(article, len(chunks), minhash) | written
         self._articles.upsert(ids=[article.id], embeddings=[[1.0]], documents=[article.body], metadatas=[record])
+        self._changed()
         return True
 
     def sweep_orphans(self) -> list[str]:
         """Delete chunks whose article has no record: what a run killed between writing an article's chunks and
-        its record leaves behind (``ask`` would cite them, ``sources`` and ``remove`` never see them). Only safe
-        while no other process writes (the caller holds the data directory's writer lock). Returns their ids."""
+        its record leaves behind (``ask`` would cite them, ``sources`` and ``remove`` never see them). On an
+        on-disk store the caller holds the data directory's writer lock, so every such chunk is a leftover; on
+        a server only those written ``orphan_grace`` seconds ago or earlier are (younger ones may belong to a
+        writer on another machine between its two writes). Returns the ids of their articles."""
         records = self._articles.get(include=[])["ids"]
         if len(records) <= _MAX_NIN:
             where = {"article_id": {"$nin": records}} if records else None
@@ -299,23 +233,32 @@ class ChunkStore:
                                   if (m or {}).get("article_id") not in known]
         if orphan_chunks:
             self._before_write()
+        if self.shared:
+            cutoff = time.time() - self.orphan_grace
+            orphan_chunks = [(i, m) for i, m in orphan_chunks if _written_at(m) <= cutoff]
         for begin in range(0, len(orphan_chunks), _MAX_UPSERT):
             self._chunks.delete(ids=[i for i, _ in orphan_chunks[begin:begin + _MAX_UPSERT]])
         orphans = sorted({str((m or {}).get("article_id")) for _, m in orphan_chunks})
         if orphans:
+            self._changed()
             logger.warning("removed %d chunks of %d articles an interrupted ingest left without a record: %s",
                            len(orphan_chunks), len(orphans), ", ".join(orphans[:5]))
         return orphans
 
     def delete_article(self, article_id: str) -> bool:
-        """Remove an article, its chunks and its publications; False when it was not there."""
+        """Remove an article, its chunks and its publications; False when it was not there.
+
+        The record (the commit marker) goes first: a run killed part-way leaves chunks without a record, which
+        readers of the record never see and the next sweep removes, never a record without its chunks."""
         existed = self.has_article(article_id) or bool(
             self._chunks.get(where={"article_id": article_id}, limit=1, include=[])["ids"]
         )
         self._before_write()
+        self._articles.delete(ids=[article_id])
         self._chunks.delete(where={"article_id": article_id})
         self._publications.delete(where={"article_id": article_id})
-        self._articles.delete(ids=[article_id])
+        if existed:
+            self._changed()
         return existed
 
     def set_publication(self, article: Article | ArticleRecord) -> None:
@@ -323,7 +266,7 @@ class ChunkStore:
         meta = {"location": article.location, "article_id": article.id, "source_path": article.source_path}
         if article.url:
             meta["url"] = article.url
-        meta |= _ref_metadata("publisher", article.publisher)
+        meta |= ref_metadata("publisher", article.publisher)
         self._before_write()
         self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]], metadatas=[meta])
 
@@ -335,12 +278,7 @@ class ChunkStore:
     def publications(self, article_id: str | None = None) -> list[Publication]:
         """Every location and the article it holds (of one article, when ``article_id`` is given)."""
         found = self._publications.get(where={"article_id": article_id} if article_id else None, include=["metadatas"])
-        return [
-            Publication(location=str(m.get("location", "")), article_id=str(m.get("article_id", "")),
-                        url=_stored_url(m), publisher=_ref_from(m, "publisher"),
-                        source_path=str(m.get("source_path", "")))
-            for m in found["metadatas"] or [] if m
-        ]
+        return [publication_from(m) for m in found["metadatas"] or [] if m]
 
     def signatures(self) -> dict[str, str]:
         """The MinHash signature (hex) of every stored article, for near-duplicate detection."""
@@ -369,7 +307,7 @@ class ChunkStore:
 
     def article(self, article_id: str) -> ArticleRecord | None:
         found = self._articles.get(ids=[article_id], include=["metadatas"])
-        return _record(found["ids"][0], found["metadatas"][0]) if found["ids"] else None
+        return record_from(found["ids"][0], found["metadatas"][0]) if found["ids"] else None
 
     def article_body(self, article_id: str) -> str | None:
         found = self._articles.get(ids=[article_id], include=["documents"])
@@ -377,7 +315,7 @@ class ChunkStore:
 
     def articles(self) -> list[ArticleRecord]:
         found = self._articles.get(include=["metadatas"])
-        records = [_record(i, m) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
+        records = [record_from(i, m) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
         return sorted(records, key=lambda r: (r.published_at or "", r.title))
 
     def count_chunks(self) -> int:
@@ -407,7 +345,7 @@ class ChunkStore:
                 if chunk_id not in seen:
                     seen.add(chunk_id)
                     ids.append(chunk_id)
-                    passages.append(_passage(chunk_id, text, meta, 0.0))
+                    passages.append(passage_from(chunk_id, text, meta, 0.0))
                     vectors.append(np.asarray(vector, dtype=np.float32))
             if len(found["ids"]) < batch:
                 break
@@ -427,5 +365,6 @@ class ChunkStore:
         rows: Iterable[tuple[str, str, dict[str, Any], float]] = zip(
             found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0], strict=True
         )
-        passages = [_passage(chunk_id, text, meta, 1.0 - float(distance)) for chunk_id, text, meta, distance in rows]
+        passages = [passage_from(chunk_id, text, meta, 1.0 - float(distance))
+                    for chunk_id, text, meta, distance in rows]
         return sorted(passages, key=lambda p: p.score, reverse=True)

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
+from tests.chroma_server import chroma_server, server_settings  # noqa: F401
 from tests.fake_bot_api import api  # noqa: F401
 from tests.fake_llm import fake_llm  # noqa: F401
 from tests.local_http import http_server  # noqa: F401

@@ -42,7 +42,8 @@ def test_ingest_never_imports_bot() -> None:
 def test_only_the_store_talks_to_chroma() -> None:
     talkers = sorted(p.relative_to(ROOT).as_posix() for d in ("ingest", "bot") for p in (ROOT / d).rglob("*.py")
                      if "chromadb" in _imports(p) or "langchain_chroma" in _imports(p))
-    assert talkers == ["ingest/store.py"]
+    # The store module, and the ingest/store_*.py modules it is split into once it grows (#14).
+    assert "ingest/store.py" in talkers and all(re.fullmatch(r"ingest/store(_\w+)?\.py", t) for t in talkers), talkers
 
 
 def test_only_settings_modules_touch_the_environment() -> None:

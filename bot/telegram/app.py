@@ -45,7 +45,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.answering.followup import QuestionRewriter
-from bot.errors import NewsdeskError
+from bot.errors import NewsdeskError, StoreError
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
@@ -430,5 +430,6 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     else:
         logger.error("update %s failed", getattr(update, "update_id", "-"), exc_info=error)
     if isinstance(update, Update) and update.effective_chat:
-        text = error.user_message if isinstance(error, NewsdeskError) else APOLOGY
+        # A lost Chroma server is the operator's to fix (it is logged above); the reader gets the apology.
+        text = error.user_message if isinstance(error, NewsdeskError) and not isinstance(error, StoreError) else APOLOGY
         await _send(context.bot, update.effective_chat.id, Reply.text(text))
