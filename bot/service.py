@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -59,12 +60,14 @@ def _store_errors(method: Callable[P, R]) -> Callable[P, R]:
 
     @wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        from ingest.store import StoreUnavailable
-
         try:
             return method(*args, **kwargs)
-        except StoreUnavailable as error:
-            raise StoreError(str(error)) from None
+        except Exception as error:
+            # Looked up only on failure: a call served from the snapshot never imports the store (or chromadb).
+            store_client = sys.modules.get("ingest.store_client")
+            if store_client is not None and isinstance(error, store_client.StoreUnavailable):
+                raise StoreError(str(error)) from None
+            raise
 
     return call
 
