@@ -24,6 +24,7 @@ from ingest.types import ArticleRecord, IngestReport, Outlet, OutletRef, Passage
 if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost seconds that `--help` must not pay
     from bot.answering.followup import QuestionRewriter
     from bot.answering.generative import GenerativeAnswerer
+    from bot.retrieval.ranking import LinearRanker
     from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
@@ -76,8 +77,11 @@ class Newsdesk:
         *,
         registry: OutletRegistry | None = None,
         embeddings: MiniLMEmbeddings | None = None,
+        ranker: LinearRanker | None = None,
     ) -> None:
+        """``ranker``: other fusion weights than the shipped ones (cross-validation fits one per fold)."""
         self.settings = settings
+        self.ranker = ranker
         self.registry = registry or OutletRegistry.load(settings.data_dir)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
@@ -255,7 +259,7 @@ class Newsdesk:
             self._retriever_checked = time.monotonic()
         if stale or self._retriever is None:
             index = load_or_build(self.store, self.index_folder)
-            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+            self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed, ranker=self.ranker)
             self._retriever_count, self._retriever_checked = count, time.monotonic()
         return self._retriever
 
