@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported where used: chromadb, onnxruntime and bm25s cost s
     from bot.answering.followup import QuestionRewriter
     from bot.answering.generative import GenerativeAnswerer
     from bot.research.brief import Brief
+    from bot.retrieval.ranking import LinearRanker
     from bot.retrieval.retriever import Filters, HybridRetriever, Retrieval
     from bot.types import Answer
     from ingest.embedder import MiniLMEmbeddings
@@ -102,8 +103,11 @@ class Newsdesk:
         *,
         registry: OutletRegistry | None = None,
         embeddings: MiniLMEmbeddings | None = None,
+        ranker: LinearRanker | None = None,
     ) -> None:
+        """``ranker``: other fusion weights than the shipped ones (cross-validation fits one per fold)."""
         self.settings = settings
+        self.ranker = ranker
         self.registry = registry or OutletRegistry.load(settings.data_dir, cache_dir=settings.cache_folder)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
@@ -366,7 +370,7 @@ class Newsdesk:
             self._retriever, self._retriever_revision = None, None
             raise NoArticlesIngested(self.empty_message())
         index = load_or_build(self.store, self.index_folder)
-        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed, ranker=self.ranker)
         self._retriever_revision = revision
         self._try_save_snapshot()
         return self._retriever
@@ -385,7 +389,7 @@ class Newsdesk:
             logger.warning("the search index in %s cannot be read; reading the store instead", folder)
         if index is None or index.fingerprint != snapshot.fingerprint:
             return None
-        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed)
+        self._retriever = HybridRetriever(index, self.registry, self.embeddings.embed, ranker=self.ranker)
         self._snapshot_revision = snapshot.revision
         return self._retriever
 

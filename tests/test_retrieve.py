@@ -217,6 +217,28 @@ def test_the_ranker_weights_decide_the_order(sample_desk: Newsdesk) -> None:
     assert any(p.start > 0 for p in shipped), "the fitted weights do not rank by position alone"
 
 
+def test_questions_naming_no_outlet_are_ranked_by_their_own_weights(sample_desk: Newsdesk) -> None:
+    # Weights that favour article openings only for questions naming no outlet, and disfavour them otherwise:
+    # whether the question names an outlet must reach every part of the score (#15).
+    index = sample_desk.retriever().index
+    weights = np.array([{"lead": -1.0, "lead_unnamed": 2.0}.get(name, 0.0) for name in FEATURES])
+    split = HybridRetriever(index, sample_desk.registry, sample_desk.embeddings.embed,
+                            ranker=LinearRanker(weights, 0.01))
+    plain = split.retrieve("flood barrier", k=3).passages
+    assert [p.start for p in plain] == [0, 0, 0], "no outlet named: the openings lead"
+    named = split.retrieve("What did The Harbour Gazette report?", k=2).passages
+    assert named and all(p.start > 0 for p in named), [p.start for p in named]
+
+
+def test_a_desk_can_rank_with_other_weights(sample_desk: Newsdesk) -> None:
+    # Cross-validation (bench/crossval_ranker.py) scores each fold through Newsdesk with that fold's weights.
+    only_lead = LinearRanker(np.array([1.0 if name in ("lead", "lead_unnamed") else 0.0 for name in FEATURES]), 0.01)
+    desk = Newsdesk(sample_desk.settings, registry=sample_desk.registry, embeddings=sample_desk.embeddings,
+                    ranker=only_lead)
+    assert desk.retriever().ranker is only_lead
+    assert [p.start for p in desk.retrieve("flood barrier", k=3)] == [0, 0, 0]
+
+
 def test_each_round_of_slots_is_ordered_by_how_well_each_passage_serves_its_part() -> None:
     from bot.retrieval.retriever import _slots
 

@@ -71,6 +71,8 @@ class EvalQuery:
     is_null: bool
     evidence: tuple[GoldItem, ...]
     answer: str = ""  # the gold answer ("Insufficient information." for upstream null queries)
+    #: Kinds the file gives the question ("tags": [...] or "kind": "..."), for per-kind reports.
+    tags: tuple[str, ...] = ()
 
     @property
     def facts(self) -> list[str]:
@@ -178,8 +180,11 @@ def _query(record: Any, where: str) -> EvalQuery:
     gold = record.get("answer", "")
     if not isinstance(gold, str):
         raise EvalDataError(f"{where}: 'answer' must be a string")
+    tags = record.get("tags", [record["kind"]] if "kind" in record else [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
+        raise EvalDataError(f"{where}: 'tags' must be a list of strings ('kind': one string)")
     return EvalQuery(str(record.get("qid", "")), text.strip(), question_type, is_null, () if is_null else tuple(items),
-                     gold)
+                     gold, tuple(tags))
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -191,6 +196,22 @@ def load_queries(path: Path) -> list[EvalQuery]:
         raise EvalDataError(f"{path}: expected a non-empty JSON list of query objects "
                             "(fields: query, question_type, evidence_list[fact, url, source])")
     return [_query(record, f"{path}: query #{i}") for i, record in enumerate(data)]
+
+
+def load_query_files(paths: Sequence[Path]) -> list[EvalQuery]:
+    """The queries of several files, in order; a qid given twice (within or across files) is an error, since
+    folds and reports name questions by it."""
+    queries: list[EvalQuery] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for query in load_queries(path):
+            if query.qid in seen:
+                where = "twice in it" if seen[query.qid] == path else f"also in {seen[query.qid]}"
+                raise EvalDataError(f"{path}: qid {query.qid!r} is given {where}")
+            if query.qid:
+                seen[query.qid] = path
+            queries.append(query)
+    return queries
 
 
 def load_corpus(path: Path) -> Corpus:

@@ -91,7 +91,9 @@ class HybridRetriever:
         self._embed = embed
         self.ranker = ranker or LinearRanker.shipped()
         self._layout = ChunkLayout.of(index.passages)
-        self._position_score = self.ranker.partial(position_features(self._layout))
+        # Position scores depend on the question only through whether it names an outlet: both worked out once.
+        self._position_score = {named: self.ranker.partial(position_features(self._layout), names_outlet=named)
+                                for named in (False, True)}
         self._outlet_key = [self._key(p.original) for p in index.passages]
         # A chunk answers to its original outlet and its publisher, by registry name and by the name its
         # source gave (a corpus may call theathletic.com "The New York Times").
@@ -206,13 +208,13 @@ class HybridRetriever:
         return parts
 
     def _aspect_ranking(self, text: str, mask: np.ndarray, fused: np.ndarray, shared: np.ndarray,
-                        limit: int) -> tuple[np.ndarray, np.ndarray]:
+                        limit: int, named: bool) -> tuple[np.ndarray, np.ndarray]:
         """Chunks allowed for one part of the question, best first, and their scores for it: the whole
         question's score plus the same model's score of the part's own words (BM25 and best sentence;
         ``shared`` is the question's dense and position score, since embedding each part was measured and made
         multi-hop coverage worse: docs/retrieval-notes.md)."""
         own = self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(text),
-                                                   self.index.sentence_scores(text)))
+                                                   self.index.sentence_scores(text)), names_outlet=named)
         scores = fused + PART_WEIGHT * (shared + own)
         return _best_first(np.flatnonzero(mask), scores, limit), scores
 
@@ -260,8 +262,9 @@ class HybridRetriever:
         """The ranking features of every chunk for ``question`` (``bot.retrieval.ranking.FEATURES``), and the cosines.
         ``retrieve`` scores the same features group by group (tests/test_ranking.py checks they agree)."""
         dense = self._cosines(question)
+        named = any(m.keys for m in self.matcher.find(question))
         features = chunk_features(self._layout, self.index.lexical_scores(question), dense,
-                                  self.index.sentence_scores(question))
+                                  self.index.sentence_scores(question), names_outlet=named)
         return features, dense
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
@@ -273,9 +276,12 @@ class HybridRetriever:
         allowed = self._allowed(present, filters)
         aspects = self._aspects(question, present, allowed)
         dense = self._cosines(question)
-        shared = self._position_score + self.ranker.partial(dense_features(self._layout, dense))
+        named = bool(present)
+        shared = self._position_score[named] + self.ranker.partial(dense_features(self._layout, dense),
+                                                                   names_outlet=named)
         fused = shared + self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(question),
-                                                              self.index.sentence_scores(question)))
+                                                              self.index.sentence_scores(question)),
+                                             names_outlet=named)
         dates = find_dates(question, today=filters.today if filters else None)
         if dates:
             # A date the question names steers like an outlet does: a fixed bonus, as large as a top RRF term
@@ -283,7 +289,7 @@ class HybridRetriever:
             fused = fused + self._date_mask(dates) * DATE_BONUS
         # Far more passages than k needs, even with many skipped for the per-article cap.
         limit = max(400, 40 * k)
-        parts = [self._aspect_ranking(text, mask, fused, shared, limit) for text, mask in aspects]
+        parts = [self._aspect_ranking(text, mask, fused, shared, limit, named) for text, mask in aspects]
         order = (_slots(parts, limit) if len(aspects) > 1
                  else _best_first(np.flatnonzero(allowed), fused, limit).tolist())
         chosen: list[int] = []
