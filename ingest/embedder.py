@@ -84,10 +84,15 @@ class MiniLMEmbeddings(Embeddings):
         self._tokenizer.enable_padding()
         self._model = str(_checked(_model_path(), MODEL_SHA256))
         self._threads = threads
+
+    @functools.cached_property
+    def _batch_session(self) -> ort.InferenceSession:
+        """The session for batches, made on the first batch: the Telegram bot only embeds questions, and each
+        session holds its own copy of the model's weights and buffers (about 75 MB of RSS, bench/bot_memory.py)."""
         import onnxruntime as ort
 
-        self._session = ort.InferenceSession(self._model, _session_options(threads, spin=True),
-                                             providers=["CPUExecutionProvider"])
+        return ort.InferenceSession(self._model, _session_options(self._threads, spin=True),
+                                    providers=["CPUExecutionProvider"])
 
     @functools.cached_property
     def _query_session(self) -> ort.InferenceSession:
@@ -124,7 +129,7 @@ class MiniLMEmbeddings(Embeddings):
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
+        session = self._query_session if len(texts) <= QUERY_BATCH else self._batch_session
         hidden = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
