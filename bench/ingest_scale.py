@@ -133,7 +133,7 @@ CPU-time ratio is the steadier figure then.
     default_corpus = args.corpus == parser.get_default("corpus")
     limit = f" --limit {args.limit}" if args.limit else ""
     command = "make bench-ingest-scale" if full and default_corpus else (
-        f".venv/bin/python bench/ingest_scale.py --corpus {args.corpus}{limit}")
+        ".venv/bin/python bench/ingest_scale.py" + ("" if default_corpus else f" --corpus {args.corpus}") + limit)
     write_section("ingest-scale", "Ingest throughput and memory at scale", command, body, path=args.report)
     print(body)
 
