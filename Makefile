@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install lock test-install demo test browser lint bench-ingest bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup bench-scale calibrate eval eval-freeform eval-freeform-72 eval-freeform-local eval-realweb eval-attribution fit-ranker fuzz clean
+.PHONY: install lock test-install demo test browser lint bench bench-ingest bench-ingest-scale bench-growth bench-bot-memory bench-limits bench-ask bench-cli bench-telegram bench-sentences bench-dedup bench-scale calibrate eval eval-freeform eval-freeform-72 eval-freeform-local eval-realweb eval-attribution fit-ranker fuzz clean
 
 install: $(STAMP)
 
@@ -55,6 +55,25 @@ fuzz: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/python bench/ingest_speed.py
+
+# Every benchmark that needs no optional install (bench-sentences installs the segmenters it compares).
+bench: bench-ingest bench-limits bench-ask bench-dedup bench-cli bench-telegram bench-ingest-scale bench-growth \
+	bench-bot-memory bench-scale
+
+# Ingest throughput against the raw embedder on the same chunks, and the ingest's peak RSS, on the whole
+# MultiHop-RAG corpus (tens of minutes on a loaded CPU); writes its section of docs/benchmarks.md.
+bench-ingest-scale: $(STAMP)
+	$(BIN)/python bench/ingest_scale.py
+
+# Index build time and `ask` p50/p95 at 1k, 5k, 20k and 100k chunks (copies of the collection `make eval`
+# builds), with the growth factor per step; writes its section of docs/benchmarks.md.
+bench-growth: $(STAMP)
+	$(BIN)/python bench/growth.py
+
+# Peak RSS of `newsdesk telegram` over 20k chunks (the eval collection enlarged into <data dir>/bot-memory-20000)
+# against the fake Bot API; writes its section of docs/benchmarks.md.
+bench-bot-memory: $(STAMP)
+	$(BIN)/python bench/bot_memory.py
 
 # `ask` latency on 20k chunks, from the collection `make eval` builds; writes its section of docs/benchmarks.md.
 # Parse, chunk and MinHash one article at the size limit, each case in a fresh process; writes its section of docs/benchmarks.md.

@@ -17,13 +17,13 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def write_section(key: str, title: str, command: str, body: str) -> None:
-    """Replace (or append) the section ``key`` of docs/benchmarks.md."""
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else HEADER
+def write_section(key: str, title: str, command: str, body: str, *, path: Path = BENCHMARKS) -> None:
+    """Replace (or append) the section ``key`` of docs/benchmarks.md (or of ``path``: tests write elsewhere)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = (f"<!-- {key} -->\n## {title}\n\nCommand: `{command}`  \nRun: {stamp} on {machine()}\n\n"
                f"{body.strip()}\n<!-- /{key} -->\n")
     pattern = re.compile(rf"<!-- {re.escape(key)} -->.*?<!-- /{re.escape(key)} -->\n", re.S)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-    BENCHMARKS.parent.mkdir(exist_ok=True)
-    BENCHMARKS.write_text(text, encoding="utf-8")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")

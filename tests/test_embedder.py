@@ -47,3 +47,19 @@ def test_a_question_alone_gets_the_vector_it_gets_in_a_batch(embeddings: MiniLME
     alone = np.stack([embeddings.embed([text])[0] for text in texts])
     assert np.allclose(alone, batch, atol=1e-5)
     assert np.allclose(embeddings.embed_query(texts[0]), batch[0], atol=1e-5)
+
+
+def _sessions(embedder: MiniLMEmbeddings) -> int:
+    import onnxruntime as ort
+
+    return sum(isinstance(value, ort.InferenceSession) for value in vars(embedder).values())
+
+
+def test_questions_alone_load_one_session_and_batches_the_other() -> None:
+    # Each onnxruntime session holds its own copy of the model (about 75 MB of RSS): the Telegram bot, which
+    # only embeds questions, must not pay for the batch session too (#14, bench/bot_memory.py).
+    embedder = MiniLMEmbeddings()
+    embedder.embed_query("What did the mayor say?")
+    assert _sessions(embedder) == 1, "a question must load only the question session"
+    embedder.embed(["one", "two", "three"])
+    assert _sessions(embedder) == 2, "a batch loads the batch session"
