@@ -20,7 +20,7 @@ class BotSettings(IngestSettings):
     top_k: int = Field(default=5, ge=1, le=50, description="Passages retrieved for each question.")
     max_quotes: int = Field(default=3, ge=1, le=10, description="Most sentences quoted in an extractive answer.")
     min_relevance: float = Field(
-        default=0.30, ge=-1.0, le=1.0,
+        default=0.25, ge=-1.0, le=1.0,
         description="Cosine similarity below which the best passage counts as unrelated and the bot abstains "
         "(calibrated in docs/calibration.md).",
     )
