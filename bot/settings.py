@@ -23,7 +23,7 @@ class BotSettings(IngestSettings):
         default=30, ge=1, le=100, description="Passages gathered for a research brief (`newsdesk research`, /research)."
     )
     min_relevance: float = Field(
-        default=0.30, ge=-1.0, le=1.0,
+        default=0.25, ge=-1.0, le=1.0,
         description="Cosine similarity below which the best passage counts as unrelated and the bot abstains "
         "(calibrated in docs/calibration.md).",
     )

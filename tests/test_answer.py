@@ -81,3 +81,101 @@ def test_repeated_sentences_from_overlapping_chunks_are_quoted_once(registry: Ou
     result = answer("barrier cost million", [whole, tail], registry, min_relevance=0.3, max_quotes=3)
     quotes = [c.quote for c in result.citations]
     assert len(quotes) == len(set(quotes))
+
+
+def _article(body: str, score: float = 0.6, *, article_id: str = "a-2", title: str = "Report") -> Passage:
+    """One passage holding a whole hand-made article body (a paragraph per line, as ingest stores them)."""
+    gazette = OutletRef("harbourgazette.example", "harbourgazette.example")
+    return Passage(
+        chunk_id=f"c-{article_id}", article_id=article_id, text=body, start=0, end=len(body), title=title,
+        url=f"https://harbourgazette.example/{article_id}", published_at="2026-10-22T09:00:00Z",
+        publisher=gazette, original=gazette, score=score,
+    )
+
+
+TURKEY = (
+    "Turkey's central bank raised its main interest rate to 40 percent on Thursday.\n"
+    "Analysts said the decision would slow inflation in Turkey, which reached 61 percent in October.\n"
+    "At least 12 people died when a bus overturned near the Greek border, officials said."
+)
+
+
+def test_question_whose_key_event_is_absent_abstains_and_says_what_is_missing(registry: OutletRegistry) -> None:
+    result = answer("How many people died in the Turkey earthquake?", [_article(TURKEY, 0.45, title="Turkey")],
+                    registry, min_relevance=0.3)
+    assert result.abstained and result.citations == (), result.answer
+    assert result.answer == "The articles found mention Turkey, but nothing about an earthquake."
+
+
+def test_paraphrased_question_is_still_answered(registry: OutletRegistry) -> None:
+    body = ("U.S. greenhouse gas emissions dropped 1.9 percent last year as coal plants closed, the report found.\n"
+            "The group expects a smaller decline this year.")
+    result = answer("How much did US emissions fall?", [_article(body, 0.55)], registry, min_relevance=0.3)
+    assert not result.abstained, result.answer
+    assert result.citations[0].quote.startswith("U.S. greenhouse gas emissions dropped 1.9 percent")
+
+
+def test_quantity_question_needs_a_number(registry: OutletRegistry) -> None:
+    body = ("The flood killed residents of the lower town and destroyed dozens of homes, the mayor said.\n"
+            "Rescue teams searched the river banks on Sunday.")
+    result = answer("How many people died in the flood?", [_article(body.replace("dozens of ", ""), 0.55)],
+                    registry, min_relevance=0.3)
+    assert result.abstained, result.answer
+    assert result.answer == "The articles found mention flood, but give no figure for what is asked."
+
+
+def test_one_sentence_is_quoted_when_it_answers(registry: OutletRegistry) -> None:
+    body = ("The barrier will cost $312 million over six years.\n"
+            "The cost of the barrier was debated for four hours.\n"
+            "Critics of the barrier say its cost is too high.")
+    result = answer("How much will the barrier cost?", [_article(body, 0.6)], registry, min_relevance=0.3)
+    assert [c.quote for c in result.citations] == ["The barrier will cost $312 million over six years."]
+
+
+def test_adjacent_sentences_of_one_paragraph_are_one_quote(registry: OutletRegistry) -> None:
+    body = ("The barrier will cost $312 million over six years. A state grant will pay for most of it.\n"
+            "Opponents walked out of the chamber.")
+    result = answer("How much will the barrier cost, and which grant pays for it?", [_article(body, 0.6)],
+                    registry, min_relevance=0.3)
+    assert [c.quote for c in result.citations] == [
+        "The barrier will cost $312 million over six years. A state grant will pay for most of it."]
+    assert body[result.citations[0].start : result.citations[0].end] == result.citations[0].quote
+
+
+def test_sentences_of_two_paragraphs_are_never_one_quote(registry: OutletRegistry) -> None:
+    body = ("The barrier will cost $312 million over six years.\n"
+            "A state grant will pay for most of it.\n"
+            "Opponents walked out of the chamber.")
+    result = answer("How much will the barrier cost, and which grant pays for it?", [_article(body, 0.6)],
+                    registry, min_relevance=0.3)
+    quotes = [c.quote for c in result.citations]
+    assert quotes and all("\n" not in q for q in quotes), quotes
+    assert sorted(quotes) == ["A state grant will pay for most of it.",
+                              "The barrier will cost $312 million over six years."]
+
+
+def test_pronoun_quote_is_not_joined_to_the_paragraph_before(registry: OutletRegistry) -> None:
+    body = ("Mayor Helena Vasquez-Reid opened the debate.\n"
+            "\"We cannot afford another flood,\" she said.")
+    result = answer("What did she say about the flood?", [_article(body, 0.6)], registry, min_relevance=0.3)
+    assert [c.quote for c in result.citations] == ["\"We cannot afford another flood,\" she said."]
+
+
+UNION = (
+    "Students at the university said the strike had cost them weeks of teaching this term.\n"
+    "\"Our members have been left with no choice but to walk out,\" said Jo Grady, general secretary of the "
+    "University and College Union (UCU).\n"
+    "\"The union and the UCU strike have my support, and the strike has the support of students,\" said "
+    "Priya Shah, a third-year student."
+)
+
+
+@pytest.mark.parametrize("question", [
+    pytest.param("What did the head of the UCU say?", id="head-of-ucu"),
+    pytest.param("What did the union leader say about the strike?", id="union-leader"),
+])
+def test_role_question_prefers_the_quote_whose_speaker_has_the_role(registry: OutletRegistry,
+                                                                    question: str) -> None:
+    result = answer(question, [_article(UNION, 0.5, title="University staff strike")], registry, min_relevance=0.3)
+    assert not result.abstained, result.answer
+    assert "Jo Grady" in result.citations[0].quote, [c.quote for c in result.citations]

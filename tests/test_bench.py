@@ -28,16 +28,16 @@ def snapshot(path: Path) -> bytes | None:
                      id="bench-ingest-scale"),
         pytest.param("bench.growth", "--queries", "docs/benchmarks.md", "bench-growth: no questions at ",
                      id="bench-growth"),
-        pytest.param("bench.calibrate_abstention", "--seed", "docs/calibration.md",
-                     "calibrate: no seed article at ", id="calibrate"),
+        pytest.param("bench.calibrate_abstention", None, "docs/calibration.md",
+                     "calibrate: no query file at ", id="calibrate"),
     ],
 )
 def test_missing_data_is_one_line_and_exit_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, flag: str, doc: str, message: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, flag: str | None, doc: str, message: str
 ) -> None:
     before = snapshot(ROOT / doc)
     missing = tmp_path / "no-such-folder" / "data.json"
-    monkeypatch.setattr(sys, "argv", [module, flag, str(missing)])
+    monkeypatch.setattr(sys, "argv", [module, *([flag] if flag else []), str(missing)])
     with pytest.raises(SystemExit) as caught:
         importlib.import_module(module).main()
 

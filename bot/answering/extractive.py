@@ -1,8 +1,10 @@
 """The extractive answerer: quote the sentences of the retrieved passages that best answer the question.
 
 Pure: it takes passages (already retrieved) and the outlet registry, does no I/O, and always quotes
-article text verbatim, so every quote can be checked against its article body. With no passage
-relevant enough it abstains with ``CANNOT_ANSWER`` instead of quoting noise.
+article text verbatim, so every quote can be checked against its article body. It quotes as many sentences
+as the question needs, and abstains instead of quoting noise: with no passage relevant enough
+(``CANNOT_ANSWER``), or when the quotes would not cover the question's key content (``bot.answering.coverage``;
+the answer then says what the articles do and do not mention).
 """
 
 from __future__ import annotations
@@ -12,7 +14,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.answering.coverage import (
+    KeyContent,
+    KeyTerm,
+    date_stems,
+    gap_message,
+    has_figure,
+    has_number,
+    key_content,
+    missing_terms,
+    stems_of,
+)
 from bot.answering.labels import corroboration, outlet_label, republisher
+from bot.answering.roles import role_in, speaker_matches
 from bot.answering.text import content_terms, sentence_spans
 from bot.types import Answer, Citation
 from ingest.outlets import OutletRegistry
@@ -28,24 +42,55 @@ class _Candidate:
     end: int
     text: str
     score: float
+    stems: frozenset[str]  # content stems of the sentence, its article's title and outlet names
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRule:
+    """When quoted sentences cover a question well enough to be shown (calibrated: docs/calibration.md).
+
+    ``max_absent``: the largest share of the question's key terms that none of the relevant passages holds;
+    ``max_uncovered``: the largest share the quoted sentences (with their titles) of the best-covering article
+    leave out (of all quoted articles together for a question about several reports). A question that
+    asks for a quantity also needs a number in the quotes when ``need_number``. Defaults: the calibrated rule.
+    """
+
+    max_absent: float = 0.5
+    max_uncovered: float = 1.0
+    need_number: bool = True
+    #: A short question (at most this many key terms) is held to two stricter checks: every name and topic noun
+    #: it asks about ("the earthquake") must be in some relevant passage, and one quote's passage (with its
+    #: title) must name all its names: "how much did Amazon pay to buy Peloton" is not answered by a quote on
+    #: Amazon and one on Peloton. 0 turns them off; long questions (the benchmark's multi-hop ones, which
+    #: name articles and join facts across them) are judged by the shares above only.
+    short_up_to: int = 6
 
 
 _SPEECH_QUESTION = re.compile(
     r"\b(say|says|said|tell|told|claim\w*|warn\w*|describ\w*|call\w*|react\w*|respond\w*)\b", re.I
 )
+#: A sentence from another article is quoted beside the best one when it covers as much of the question and scores
+#: at least this share of the best score: it corroborates, it does not pad.
+CORROBORATION = 0.8
 _QUOTE_MARKS = re.compile(r"[“”\"]")
 # '"...," she said.' quotes someone named in the sentence before; quoting both keeps the name with the words.
 _PRONOUN_ATTRIBUTION = re.compile(r"\b(he|she|they|it)\s+(said|says|added|told|warned|explained|wrote)\b", re.I)
+# Questions that ask for several reports ("did both outlets …", "the Age article … while the BBC article …"):
+# then one sentence from each article that covers the question is quoted, not only the best one.
+_SEVERAL_SOURCES = re.compile(r"\b(both|each|compar\w*|differ\w*|while|articles|outlets|sources|reports)\b", re.I)
 
 
 def _sentences(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
-    """(passage, start, end) in article offsets; overlapping chunks repeat sentences, the best passage keeps them."""
+    """(passage, start, end) in article offsets; overlapping chunks repeat sentences, the best passage keeps them.
+
+    Articles hold a paragraph per line, so a pronoun's sentence is joined to the one before only on its line."""
     seen: set[tuple[str, int, int]] = set()
     found = []
     for passage in passages:
         spans = sentence_spans(passage.text)
         for i, (a, b) in enumerate(spans):
-            if _PRONOUN_ATTRIBUTION.search(passage.text[a:b]) and i > 0:
+            if (i > 0 and _PRONOUN_ATTRIBUTION.search(passage.text[a:b])
+                    and "\n" not in passage.text[spans[i - 1][1] : a]):
                 a = spans[i - 1][0]
             key = (passage.article_id, passage.start + a, passage.start + b)
             if key not in seen:
@@ -54,28 +99,74 @@ def _sentences(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
     return found
 
 
-def _candidates(question: str, passages: list[Passage]) -> list[_Candidate]:
-    """Sentences scored by idf-weighted question-term overlap, passage similarity and, for "what did X say"
-    questions, whether they carry a direct quote."""
+def _label_stems(passage: Passage) -> frozenset[str]:
+    names = " ".join(r.name for r in (passage.original, passage.publisher) if r)
+    return stems_of(f"{passage.title} {names}")
+
+
+def _candidates(question: str, passages: list[Passage], key: KeyContent) -> list[_Candidate]:
+    """Sentences scored by idf-weighted overlap with the question's terms (paraphrase families counted as the
+    question's words) and passage similarity; raised when they hold a number the question asks for, a quote for
+    "what did X say", or a speaker who fits the role the question asks about."""
     question_terms = set(content_terms(question))
+    family = {stem: t.word for t in key.terms for stem in t.stems}
     wants_speech = bool(_SPEECH_QUESTION.search(question))
+    role = role_in(question)
+    labels = {p.chunk_id: _label_stems(p) for p in passages}
     rows = []
     for passage, start, end in _sentences(passages):
         text = passage.text[start - passage.start : end - passage.start]
-        rows.append((passage, start, end, text, set(content_terms(text)) & question_terms))
+        stems = stems_of(text)
+        # A paraphrase ("approved" for "vote") counts once, the question's own word twice (as word and as family).
+        matched = {("family", family[s]) for s in stems if s in family} | {("word", s) for s in stems & question_terms}
+        rows.append((passage, start, end, text, stems, matched))
     document_frequency = Counter(term for *_, terms in rows for term in terms)
     total = max(len(rows), 1)
+    context = {p.chunk_id: stems_of(p.text) | labels[p.chunk_id] for p in passages} if role else {}
     scored = []
-    for passage, start, end, text, terms in rows:
+    for passage, start, end, text, stems, terms in rows:
         score = sum(math.log(1 + total / document_frequency[t]) for t in terms) + 2.0 * passage.score
         if wants_speech and _QUOTE_MARKS.search(text):
             score *= 1.25
-        scored.append(_Candidate(passage, start, end, text, score))
+        if key.quantity and has_figure(text):
+            score *= 1.5
+        if role and speaker_matches(role, text, stems, context[passage.chunk_id]):
+            score *= 2.0  # the question asks for this speaker: their words beat others' that share more terms
+        covering = stems | labels[passage.chunk_id]
+        if key.terms:
+            # A sentence covering more of what is asked ranks higher (×0.5 to ×1.5); what only its title holds
+            # counts half: "the barrier's cost" is better answered by a sentence on it than under a title on it.
+            own, titled = len(missing_terms(key, stems)), len(missing_terms(key, covering))
+            score *= 0.5 + 1 - (own + titled) / (2 * len(key.terms))
+        scored.append(_Candidate(passage, start, end, text, score, covering))
     return sorted(scored, key=lambda c: c.score, reverse=True)
 
 
-def _pick(candidates: list[_Candidate], max_quotes: int) -> list[_Candidate]:
-    """The best-scoring sentences, down to 60% of the best score: near-ties are all quoted, weak ones are not."""
+def _adds(candidate: _Candidate, picked: list[_Candidate], key: KeyContent, several: bool,
+          dates: frozenset[str] = frozenset()) -> bool:
+    """Whether quoting ``candidate`` too gives the reader something the question asks for and the quotes so far
+    lack: a key term, the number asked for, or another article's account: for a question about several reports,
+    or one that answers as fully as the best quote and nearly as well (an independent outlet corroborating it,
+    which the answer's corroboration line counts)."""
+    covered = frozenset().union(*(p.stems for p in picked))
+    if missing_terms(key, covered) != missing_terms(key, covered | candidate.stems):
+        return True
+    if key.quantity and not any(has_figure(p.text) for p in picked) and has_figure(candidate.text):
+        return True
+    if (dates & candidate.stems) - covered:  # "by September": the quote that has the date the question names
+        return True
+    if any(p.passage.article_id == candidate.passage.article_id for p in picked):
+        return False
+    best = picked[0]
+    corroborates = (candidate.score >= CORROBORATION * best.score
+                    and len(missing_terms(key, candidate.stems)) <= len(missing_terms(key, best.stems)))
+    return several or corroborates
+
+
+def _pick(candidates: list[_Candidate], max_quotes: int, key: KeyContent, several: bool,
+          dates: frozenset[str] = frozenset()) -> list[_Candidate]:
+    """The best sentence, then only those that add what the question asks for (never padding up to
+    ``max_quotes``), down to 60% of the best score: weak sentences are not quoted."""
     if not candidates:
         return []
     best = candidates[0].score
@@ -87,16 +178,100 @@ def _pick(candidates: list[_Candidate], max_quotes: int) -> list[_Candidate]:
                        and p.start < candidate.end and candidate.start < p.end for p in picked)
         if overlaps or len(candidate.text) < 12 or not content_terms(candidate.text):
             continue
+        if picked and not _adds(candidate, picked, key, several, dates):
+            continue
         picked.append(candidate)
-    return picked
+    return _joined(picked)
+
+
+def _joined(picked: list[_Candidate]) -> list[_Candidate]:
+    """Two picked sentences next to each other in one paragraph (only spaces between them, no line break) become
+    one quoted passage; sentences of different paragraphs never do."""
+    out: list[_Candidate] = []
+    for candidate in picked:
+        for i, other in enumerate(out):
+            first, second = sorted((other, candidate), key=lambda c: c.start)
+            if first.passage.chunk_id != second.passage.chunk_id or first.end > second.start:
+                continue
+            gap = first.passage.text[first.end - first.passage.start : second.start - first.passage.start]
+            if gap.strip(" \t") == "":
+                text = first.passage.text[first.start - first.passage.start : second.end - first.passage.start]
+                out[i] = _Candidate(first.passage, first.start, second.end, text, max(first.score, second.score),
+                                    first.stems | second.stems)
+                break
+        else:
+            out.append(candidate)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the quotes picked for a question cover, before deciding whether to show them (the calibration
+    script sweeps ``CoverageRule`` over these)."""
+
+    key: KeyContent
+    relevant: tuple[Passage, ...]
+    picked: tuple[_Candidate, ...]
+    absent: tuple[KeyTerm, ...]  # key terms that no relevant passage holds
+    uncovered: tuple[KeyTerm, ...]  # key terms the quotes (with their titles) leave out
+    number_missing: bool  # a quantity is asked for and no quote holds a number
+    names_apart: tuple[KeyTerm, ...]  # the question's names that the quote naming most of them lacks
+
+    def gap(self, rule: CoverageRule) -> str | None:
+        """Why the quotes do not answer the question (the abstention's text), or None when they do."""
+        if not self.picked:
+            return CANNOT_ANSWER
+        terms = self.key.terms
+        found = tuple(t for t in terms if t not in self.absent)
+        # Whatever the reason, terms no passage holds are the clearest thing to tell the reader.
+        missing = (gap_message(found, self.absent, number_missing=False) if self.absent else None) or CANNOT_ANSWER
+        if len(self.absent) > rule.max_absent * len(terms) or len(self.uncovered) > rule.max_uncovered * len(terms):
+            return missing
+        topic_absent = any(t.noun or t.name for t in self.absent)
+        if len(terms) <= rule.short_up_to and (self.names_apart or topic_absent):
+            return missing
+        if rule.need_number and self.number_missing:
+            return gap_message(terms, (), number_missing=True) or CANNOT_ANSWER
+        return None
+
+
+def assess(question: str, passages: list[Passage], *, min_relevance: float, max_quotes: int = 3) -> Assessment:
+    """Pick the quotes for ``question`` from the passages of articles with a passage scoring at least
+    ``min_relevance``, and measure what of the question's key content they and the passages cover."""
+    key = key_content(question)
+    # An article with one passage relevant enough is relevant: its other retrieved passages may hold the answer
+    # in words the question's embedding does not match ("how did the council vote" → "by seven votes to six").
+    articles = {p.article_id for p in passages if p.score >= min_relevance}
+    relevant = tuple(p for p in passages if p.article_id in articles)
+    several = bool(_SEVERAL_SOURCES.search(question))
+    picked = tuple(_pick(_candidates(question, list(relevant), key), max_quotes, key, several, date_stems(question)))
+    # What the collection holds on the question: the passages the embedding found relevant themselves.
+    present = frozenset().union(*(stems_of(p.text) | _label_stems(p) for p in relevant if p.score >= min_relevance))
+    # A question about one event is covered by one article's quotes; one about several reports by them all.
+    by_article: dict[str, frozenset[str]] = {}
+    for c in picked:
+        by_article[c.passage.article_id] = by_article.get(c.passage.article_id, frozenset()) | c.stems
+    groups = [frozenset().union(*by_article.values())] if several else list(by_article.values())
+    uncovered = min((missing_terms(key, g) for g in groups), key=len, default=key.terms)
+    names = [t for t in key.terms if t.name]
+    # Names count as together when one quote's passage (and title) holds them all: the quote may say "the
+    # company" for a name its paragraph gives (measured: fewer false abstentions, as many right ones).
+    context = {p.chunk_id: stems_of(p.text) for p in {c.passage.chunk_id: c.passage for c in picked}.values()}
+    apart = min(([t for t in missing_terms(key, c.stems | context[c.passage.chunk_id]) if t in names]
+                 for c in picked), key=len, default=names)
+    return Assessment(key, relevant, picked, missing_terms(key, present), uncovered,
+                      key.quantity and not any(has_number(c.text) for c in picked), tuple(apart))
 
 
 def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, min_relevance: float,
-           max_quotes: int = 3, missing_outlets: tuple[str, ...] = (), unknown_names: tuple[str, ...] = ()) -> Answer:
+           max_quotes: int = 3, missing_outlets: tuple[str, ...] = (), unknown_names: tuple[str, ...] = (),
+           rule: CoverageRule = CoverageRule()) -> Answer:
     """Quote the sentences that answer ``question`` from ``passages``, each with a numbered, outlet-flagged citation.
 
-    Abstains when no passage is relevant enough, when the question names an outlet with no article in the
-    collection (answering from other outlets would misattribute), or asks about a name no article mentions.
+    Quotes as many sentences as the question needs (often one; ``max_quotes`` at most). Abstains when no
+    passage is relevant enough, when the question names an outlet with no article in the collection (answering
+    from other outlets would misattribute), asks about a name no article mentions, or when the quotes do not
+    cover its key content (``rule``; the answer then says what the articles do and do not mention).
     """
     if missing_outlets:
         names = " or ".join(missing_outlets)
@@ -105,12 +280,12 @@ def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, 
     if unknown_names:
         message = f"The ingested articles do not mention {' or '.join(unknown_names)}."
         return Answer(question=question, answer=message, abstained=True, citations=())
-    relevant = [p for p in passages if p.score >= min_relevance]
-    if not relevant:
-        return Answer(question=question, answer=CANNOT_ANSWER, abstained=True, citations=())
-    picked = _pick(_candidates(question, relevant), max_quotes)
+    found = assess(question, passages, min_relevance=min_relevance, max_quotes=max_quotes)
+    gap = found.gap(rule)
+    if gap:
+        return Answer(question=question, answer=gap, abstained=True, citations=())
     citations = []
-    for n, candidate in enumerate(picked, start=1):
+    for n, candidate in enumerate(found.picked, start=1):
         original = outlet_label(candidate.passage.original, registry)
         citations.append(
             Citation(
