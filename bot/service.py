@@ -478,10 +478,11 @@ class Newsdesk:
         question = _checked(question)
         answered = self.ask(question, filters=filters, answerer=answerer)
         found = self.search(question, k=k or self.settings.research_k, filters=filters)
-        relevant = [p for p in found.passages if p.score >= self.settings.min_relevance]
-        # An abstaining answer (an outlet or a name the collection lacks) gets no sources under it either.
-        gathered = gather(relevant if not answered.abstained else [], self.registry, self.sources(),
-                          self.article_body)
+        relevant = [p for p in found.passages if p.score >= self.settings.research_min_relevance]
+        # A question the retriever refused (an outlet or a name the collection lacks) gets no sources under it;
+        # one the answerer could not answer in a sentence still shows what the sources near it say.
+        refused = bool(found.missing_outlets or found.unknown_names)
+        gathered = gather([] if refused else relevant, self.registry, self.sources(), self.article_body)
         return build_brief(question, answered, gathered, filters=filters_text, find_quotes=find_quotes)
 
 

@@ -22,6 +22,11 @@ class BotSettings(IngestSettings):
     research_k: int = Field(
         default=30, ge=1, le=100, description="Passages gathered for a research brief (`newsdesk research`, /research)."
     )
+    research_min_relevance: float = Field(
+        default=0.30, ge=-1.0, le=1.0,
+        description="Cosine similarity every passage of a research brief must reach: a brief lists each passage it "
+        "gathers, so it needs a floor per passage, where `ask` needs one for its best passage.",
+    )
     min_relevance: float = Field(
         default=0.25, ge=-1.0, le=1.0,
         description="Cosine similarity below which the best passage counts as unrelated and the bot abstains "
