@@ -42,6 +42,7 @@ RULES = tuple(
     for a, u, n, short in itertools.product((0.25, 0.34, 0.5, 1.0), (0.5, 0.67, 1.0), (True, False), (0, 4, 6, 8))
 )
 DEFAULT_FILES = (*sorted((ROOT / "tests" / "data").glob("freeform_large_*.json")),
+                 ROOT / "tests" / "data" / "freeform_local.json",
                  ROOT.parent / "shared" / "data" / "multihop-rag" / "dev.json")
 
 
