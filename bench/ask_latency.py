@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import bm25s
@@ -24,8 +22,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ask_timing import extractive_ask, latency_ms  # noqa: E402
 from bench.report import write_section  # noqa: E402
-from bot.answering.extractive import answer  # noqa: E402
 from bot.evaluation.multihop import EVAL_DIR  # noqa: E402
 from bot.retrieval.retriever import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
@@ -78,25 +76,12 @@ def main() -> None:
     retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed)
     questions = [q["query"] for q in json.loads(args.queries.read_text())][: args.questions]
 
-    def ask(question: str) -> None:
-        found = retriever.retrieve(question, settings.top_k)
-        answer(question, found.passages, desk.registry, min_relevance=settings.min_relevance,
-               max_quotes=settings.max_quotes, missing_outlets=found.missing_outlets,
-               unknown_names=found.unknown_names)
-
-    for question in questions[:10]:
-        ask(question)  # warm-up: first calls touch cold caches
-    timings = []
-    for question in questions:
-        started = time.perf_counter()
-        ask(question)
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    p50, p95 = statistics.median(timings), timings[int(0.95 * (len(timings) - 1))]
+    timed = latency_ms(extractive_ask(retriever, desk.registry, settings), questions, warm_up=10)
+    p50, p95 = timed.p50, timed.p95
     body = f"""
 | collection | questions | p50 ms | p95 ms | max ms |
 |---|---|---|---|---|
-| {len(index):,} chunks ({len(base):,} real + copies) | {len(timings)} | {p50:.1f} | {p95:.1f} | {timings[-1]:.1f} |
+| {len(index):,} chunks ({len(base):,} real + copies) | {timed.count} | {p50:.1f} | {p95:.1f} | {timed.max:.1f} |
 
 Targets (issue #5): p50 ≤ 50 ms, p95 ≤ 150 ms. Each `ask` embeds the question with the ONNX model, scores
 every chunk with BM25 and by cosine, fuses the rankings and picks the quoted sentences.

@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -25,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.ask_timing import extractive_ask, latency_ms  # noqa: E402
 from bench.report import BENCHMARKS, write_section  # noqa: E402
-from bot.answering.extractive import answer  # noqa: E402
 from bot.evaluation.multihop import EVAL_DIR  # noqa: E402
 from bot.retrieval.retriever import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
@@ -91,22 +90,9 @@ def main() -> None:
         builds.append(time.perf_counter() - started)
         retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed)
 
-        def ask(question: str, retriever: HybridRetriever = retriever) -> None:
-            found = retriever.retrieve(question, settings.top_k)
-            answer(question, found.passages, desk.registry, min_relevance=settings.min_relevance,
-                   max_quotes=settings.max_quotes, missing_outlets=found.missing_outlets,
-                   unknown_names=found.unknown_names)
-
-        for question in questions[:5]:
-            ask(question)  # warm-up: first calls touch cold caches
-        timings = []
-        for question in questions:
-            started = time.perf_counter()
-            ask(question)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p50s.append(statistics.median(timings))
-        p95s.append(timings[int(0.95 * (len(timings) - 1))])
+        timed = latency_ms(extractive_ask(retriever, desk.registry, settings), questions, warm_up=5)
+        p50s.append(timed.p50)
+        p95s.append(timed.p95)
         print(f"{size} chunks: build {builds[-1]:.1f} s, p50 {p50s[-1]:.1f} ms, p95 {p95s[-1]:.1f} ms", flush=True)
         del index, retriever, export
     rows = "\n".join(
