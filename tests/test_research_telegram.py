@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Update
@@ -12,11 +11,12 @@ from telegram.ext import Application
 
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.app import build_application
 from bot.telegram.research import RESEARCH_USAGE, file_name
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES
 from tests.fake_bot_api import TOKEN, FakeBotApiServer, FakeTelegram, StubRequest
+from tests.telegram_running import running
 
 CHAT = 5150
 BARRIER = "What did the mayor say about the cost of the flood barrier?"
@@ -31,19 +31,9 @@ def sample_desk(tmp_path_factory: pytest.TempPathFactory, embeddings: MiniLMEmbe
     return desk
 
 
-@contextlib.asynccontextmanager
-async def _polling(desk: Newsdesk, api: FakeBotApiServer) -> AsyncIterator[Application]:
+def _polling(desk: Newsdesk, api: FakeBotApiServer) -> contextlib.AbstractAsyncContextManager[Application]:
     settings = BotSettings(_env_file=None, data_dir=desk.settings.data_dir, telegram_token=TOKEN)
-    app = build_application(settings, desk, base_url=api.base_url)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+    return running(build_application(settings, desk, base_url=api.base_url))
 
 
 async def test_research_sends_a_summary_and_the_html_brief(api: FakeBotApiServer, sample_desk: Newsdesk) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -18,12 +18,13 @@ from bot.cli.app import cli
 from bot.errors import StoreError
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.app import build_application
 from bot.telegram.render import APOLOGY
 from ingest.embedder import MiniLMEmbeddings
 from tests.chroma_server import ChromaServer
 from tests.conftest import SAMPLES
 from tests.fake_bot_api import TOKEN, FakeBotApiServer
+from tests.telegram_running import running
 
 CHAT = 4114
 FERRY = SAMPLES / "01-harbour-ferry-strike.txt"
@@ -33,20 +34,9 @@ SEAGRASS_QUESTION = "How did the sea-grass replanting in Port Aldren bay turn ou
 RECHECK = 1.0
 
 
-@contextlib.asynccontextmanager
-async def _polling(desk: Newsdesk, api: FakeBotApiServer) -> AsyncIterator[Application]:
+def _polling(desk: Newsdesk, api: FakeBotApiServer) -> contextlib.AbstractAsyncContextManager[Application]:
     settings = desk.settings.model_copy(update={"telegram_token": SecretStr(TOKEN), "telegram_questions_per_minute": 0})
-    app = build_application(settings, desk, base_url=api.base_url)
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]  # run_polling calls it; initialize() does not
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))  # type: ignore[union-attr]
-    try:
-        yield app
-    finally:
-        await app.updater.stop()  # type: ignore[union-attr]
-        await app.stop()
-        await app.shutdown()
+    return running(build_application(settings, desk, base_url=api.base_url))
 
 
 async def _ask(api: FakeBotApiServer, question: str) -> str:

@@ -7,14 +7,13 @@ rate limiter, the token kept out of every log line, and the real ``newsdesk tele
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,11 +25,12 @@ from bot.cli.app import cli
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.access import REDACTED
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.app import build_application
 from bot.telegram.render import APOLOGY
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import ROOT, SAMPLES
 from tests.fake_bot_api import TOKEN, FakeBotApiServer
+from tests.telegram_running import running
 
 CHAT = 31337
 QUESTION = "What did Dolores Kettering say about the ferry crews' working hours?"
@@ -64,29 +64,13 @@ def _app(desk: Newsdesk, api: FakeBotApiServer) -> Application:
     return build_application(settings, desk, base_url=api.base_url)
 
 
-@contextlib.asynccontextmanager
-async def _running(app: Application, *, webhook: dict[str, object] | None = None) -> AsyncIterator[Application]:
-    """``run_polling``/``run_webhook`` without their blocking loop and signal handling."""
-    await app.initialize()
-    await app.post_init(app)  # run_polling/run_webhook call it; initialize() does not
-    await app.start()
-    if webhook is None:
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
-    else:
-        await app.updater.start_webhook(allowed_updates=list(ALLOWED_UPDATES), **webhook)  # type: ignore[arg-type]
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 async def test_polling_start_a_question_and_a_passage_button(
     api: FakeBotApiServer, sample_desk: Newsdesk, log_text: io.StringIO
 ) -> None:
     fake = api.fake
-    async with _running(_app(sample_desk, api)):
+    async with running(_app(sample_desk, api)):
         await api.push(fake.message_update(CHAT, "/start"))
         await api.wait_for(lambda f: len(f.sent(CHAT)) == 1)
         await api.push(fake.message_update(CHAT, QUESTION))
@@ -119,7 +103,7 @@ async def test_webhook_rejects_a_wrong_secret_and_answers_the_right_one(
     webhook = {"listen": "127.0.0.1", "port": port, "url_path": "telegram", "webhook_url": url,
                "secret_token": "s3cret_Token-1"}
     fake = api.fake
-    async with _running(_app(sample_desk, api), webhook=webhook), httpx.AsyncClient(timeout=5) as client:
+    async with running(_app(sample_desk, api), webhook=webhook), httpx.AsyncClient(timeout=5) as client:
         assert fake.webhook == {"url": url, "secret_token": "s3cret_Token-1"}
         header = "X-Telegram-Bot-Api-Secret-Token"
         wrong = await client.post(url, json=fake.message_update(CHAT, "/start"), headers={header: "guess"})
@@ -137,7 +121,7 @@ async def test_a_429_is_retried_after_the_time_telegram_asks_for(
     # PTB 22 warns when RetryAfter.retry_after is read as an int; opt in to the timedelta that PTB 23 will use.
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     api.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
-    async with _running(_app(sample_desk, api)):
+    async with running(_app(sample_desk, api)):
         await api.push(api.fake.message_update(CHAT, "/start"))
         await api.wait_for(lambda f: len(f.sent(CHAT)) == 1)
     sends = [c for c in api.fake.calls if c.method == "sendMessage"]
@@ -149,7 +133,7 @@ async def test_the_token_never_reaches_the_logs(sample_desk: Newsdesk, log_text:
     # exception message and the logged traceback: the redactor has to catch it there.
     async with FakeBotApiServer(echo_url_in_errors=True) as api:
         api.fake.fail_next("sendMessage", 400, "Bad Request: chat not found")
-        async with _running(_app(sample_desk, api)):
+        async with running(_app(sample_desk, api)):
             await api.push(api.fake.message_update(CHAT, "/help"))
             await api.wait_for(lambda f: len(f.sent(CHAT)) == 1)
     assert api.fake.sent(CHAT)[0]["text"] == APOLOGY

@@ -6,9 +6,7 @@ which streams its reply in timed pieces (#12 item 1).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from telegram.ext import Application
 from bot.answering.generative import NOTICE_FAILED
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.app import ALLOWED_UPDATES, build_application
+from bot.telegram.app import build_application
 from bot.telegram.draft import MORE, draft_html
 from bot.telegram.html import MAX_TEXT_LENGTH
 from ingest.embedder import MiniLMEmbeddings
@@ -26,6 +24,7 @@ from tests.budget import time_budget
 from tests.conftest import SAMPLES
 from tests.fake_bot_api import TOKEN, Call, FakeBotApiServer, utf16_units
 from tests.fake_llm import FakeLLMServer, Step
+from tests.telegram_running import running
 
 CHAT = 5150
 QUESTION = "What did Dolores Kettering say about the ferry crews' working hours?"
@@ -50,18 +49,6 @@ def _app(data: Path, embeddings: MiniLMEmbeddings, api: FakeBotApiServer, llm: F
     return build_application(settings, Newsdesk(settings, embeddings=embeddings), base_url=api.base_url)
 
 
-@contextlib.asynccontextmanager
-async def _running(app: Application) -> AsyncIterator[Application]:
-    await app.initialize()
-    await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
 
 
 async def _ask(api: FakeBotApiServer, app: Application, *, replies: int = 1) -> list[Call]:
@@ -71,7 +58,7 @@ async def _ask(api: FakeBotApiServer, app: Application, *, replies: int = 1) -> 
         return len(sent) >= replies and "reply_markup" in sent[-1]
 
     with time_budget(40, "a streamed answer"):
-        async with _running(app):
+        async with running(app):
             await api.push(api.fake.message_update(CHAT, QUESTION))
             await api.wait_for(answered, timeout=30)
     return [c for c in api.fake.calls if c.method in ("sendMessage", "editMessageText")]
@@ -151,7 +138,7 @@ async def test_no_draft_when_retrieval_abstains_and_the_model_is_not_called(
     api: FakeBotApiServer, fake_llm: FakeLLMServer, data_dir: Path, embeddings: MiniLMEmbeddings
 ) -> None:
     with time_budget(40, "an abstention"):
-        async with _running(_app(data_dir, embeddings, api, fake_llm)):
+        async with running(_app(data_dir, embeddings, api, fake_llm)):
             await api.push(api.fake.message_update(CHAT, "What is the best recipe for banana bread?"))
             await api.wait_for(lambda f: len(f.sent(CHAT)) == 1, timeout=30)
     calls = [c for c in api.fake.calls if c.method in ("sendMessage", "editMessageText")]
