@@ -231,11 +231,11 @@ class ChunkStore:
                 page = self._chunks.get(include=["metadatas"], limit=_MAX_UPSERT, offset=offset)
                 orphan_chunks += [(i, m) for i, m in zip(page["ids"], page["metadatas"] or [], strict=True)
                                   if (m or {}).get("article_id") not in known]
-        if orphan_chunks:
-            self._before_write()
         if self.shared:
             cutoff = time.time() - self.orphan_grace
             orphan_chunks = [(i, m) for i, m in orphan_chunks if _written_at(m) <= cutoff]
+        if orphan_chunks:
+            self._before_write()
         for begin in range(0, len(orphan_chunks), _MAX_UPSERT):
             self._chunks.delete(ids=[i for i, _ in orphan_chunks[begin:begin + _MAX_UPSERT]])
         orphans = sorted({str((m or {}).get("article_id")) for _, m in orphan_chunks})

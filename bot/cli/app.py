@@ -11,12 +11,12 @@ import sys
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.cli.common import OUTLET_KINDS, DeskOnDemand, desk_of, print_json
+from bot.cli.common import OUTLET_KINDS, DeskOnDemand, check_outlets, desk_of, option_filters, print_json
 from bot.cli.eval_commands import eval_group
 from bot.cli.housekeeping import info, reset
 from bot.cli.ingest_commands import ingest, remove
@@ -59,20 +59,6 @@ def cli(ctx: click.Context) -> None:
     ctx.obj = DeskOnDemand()
 
 
-def _timestamp(value: str | None, option: str, *, end: bool = False) -> float | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2023-10-05", param_hint=option) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    if end and len(value) == 10:  # a bare date as --until includes that whole day
-        moment += timedelta(days=1, seconds=-1)
-    return moment.timestamp()
-
-
 @cli.command()
 @click.argument("question")
 @click.option("--json", "json_", is_flag=True, help="Print the answer as JSON (see the README for its fields).")
@@ -96,17 +82,12 @@ def ask(ctx: click.Context, question: str, json_: bool, k: int | None, outlets: 
       newsdesk ask "What did Lavrov say about Kiev?"
       newsdesk ask "What happened to Google's stock?" --outlet TechCrunch --since 2023-10-01
     """
-    from bot.retrieval.retriever import Filters
-
     if not question.strip():
         raise click.UsageError("the question is empty")
-    filters = Filters(outlets=outlets, kinds=kinds, since=_timestamp(since, "--since"),
-                      until=_timestamp(until, "--until", end=True), today=datetime.now().date())
-    if filters.since is not None and filters.until is not None and filters.since > filters.until:
-        raise click.UsageError(f"--since {since} is after --until {until}: no article can match both")
+    filters = option_filters(outlets, kinds, since, until)
     desk = desk_of(ctx)
     try:
-        _check_outlets(desk, outlets)
+        check_outlets(desk, outlets)
         with _draft(enabled=not json_) as on_text:
             result = desk.ask(question, k=k, filters=filters, answerer=answerer,  # type: ignore[arg-type]
                               on_text=on_text)
@@ -136,24 +117,6 @@ def _with_notice(result: Answer) -> str:
     from bot.cli.render import render_answer
 
     return (f"Note: {result.notice}\n\n" if result.notice else "") + render_answer(result)
-
-
-def _check_outlets(desk: Newsdesk, outlets: tuple[str, ...]) -> None:
-    """Fail, naming them, when no ingested article comes from any of the ``--outlet`` values."""
-    records = desk.sources() if outlets else []
-    if not records:  # an empty collection gets its own message from `ask`
-        return
-    stored: set[str] = set()
-    for record in records:
-        for ref in (record.original, record.publisher):
-            if ref is not None:
-                resolved = desk.registry.resolve(ref)
-                stored.update(n.casefold() for n in (ref.name, ref.domain, resolved and resolved.name) if n)
-    wanted = {name: desk.find_outlet(name) for name in outlets}
-    if any(name.casefold() in stored or (o is not None and o.name.casefold() in stored) for name, o in wanted.items()):
-        return
-    raise NewsdeskError(f"no articles from {' or '.join(outlets)} in the collection: "
-                        "`newsdesk sources` lists the outlets there are")
 
 
 def _plural(count: int, unit: str) -> str:

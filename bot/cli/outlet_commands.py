@@ -43,7 +43,7 @@ def show(ctx: click.Context, name_or_domain: str, json_: bool) -> None:
         click.echo("\n".join(card_lines(outlet)))
 
 
-def _first_article(source: str, ctx: click.Context) -> Article:
+def first_article(source: str, ctx: click.Context) -> Article:
     from ingest.articles import ArticleParseError
     from ingest.fetch import Fetcher
     from ingest.loaders import load_source
@@ -82,7 +82,7 @@ def detect(ctx: click.Context, source: str, json_: bool) -> None:
     """
     from bot.answering.labels import describe, outlet_label
 
-    article = _first_article(source, ctx)
+    article = first_article(source, ctx)
     registry = desk_of(ctx).registry
     publisher = registry.resolve(article.publisher)
     original = outlet_label(article.original, registry) if article.original else None

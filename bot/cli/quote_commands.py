@@ -24,15 +24,15 @@ def quotes(ctx: click.Context, source: str, json_: bool) -> None:
       newsdesk quotes ../shared/seeds/000_f89702b78f56e684.txt
       newsdesk quotes 3f2a9c1e0b7d4e55 --json
     """
-    from bot.cli.render import _one_line
+    from bot.cli.render import one_line
     from bot.research.attribution_text import article_quotes, provenance_names, quote_block
     from ingest.loaders import is_url
 
     desk = desk_of(ctx)
     if is_url(source) or Path(source).exists():
-        from bot.cli.outlet_commands import _first_article
+        from bot.cli.outlet_commands import first_article
 
-        article = _first_article(source, ctx)
+        article = first_article(source, ctx)
         article_id, title, body, published_at = article.id, article.title, article.body, article.published_at
         original, publishers = article.original, [article.publisher]
     else:
@@ -50,7 +50,7 @@ def quotes(ctx: click.Context, source: str, json_: bool) -> None:
         print_json({"article_id": article_id, "title": title, "quotes": records})
         return
     # Article text may hold escape sequences: each line is made printable (and one line) before it reaches a terminal.
-    click.echo(_one_line(f"{title} [{article_id}]: {len(records)} {'quote' if len(records) == 1 else 'quotes'}"))
+    click.echo(one_line(f"{title} [{article_id}]: {len(records)} {'quote' if len(records) == 1 else 'quotes'}"))
     for record in records:
         click.echo()
-        click.echo(_one_line(quote_block(record)))
+        click.echo(one_line(quote_block(record)))

@@ -21,7 +21,7 @@ def _printable(text: str) -> str:
     return _CONTROL.sub("\ufffd", text)
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     return _printable(_LINE_BREAK.sub(" ", text))
 
 
@@ -40,7 +40,7 @@ def source_line(citation: Citation) -> str:
     room = max(20, SOURCE_LINE_MAX - len("".join(parts)) - 6)
     title = citation.title if len(citation.title) <= room else citation.title[: room - 1].rstrip() + "…"
     parts.append(f' — "{title}"')
-    return _one_line("".join(parts))
+    return one_line("".join(parts))
 
 
 def render_answer(answer: Answer) -> str:
@@ -56,9 +56,9 @@ def render_answer(answer: Answer) -> str:
         numbers = ", ".join(str(c.n) for c in group)
         lines.append(f"[{numbers}]" + source_line(citation).removeprefix(f"[{citation.n}]"))
         if citation.url:
-            lines.append(f"    {_one_line(citation.url)}")
+            lines.append(f"    {one_line(citation.url)}")
         if citation.outlet.source:
-            lines.append(f"    outlet label: {_one_line(citation.outlet.source)}")
+            lines.append(f"    outlet label: {one_line(citation.outlet.source)}")
     if answer.corroboration:
         lines += ["", answer.corroboration.summary]
         if answer.corroboration.warning:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from bot.cli.common import OUTLET_KINDS, desk_of
+from bot.cli.common import OUTLET_KINDS, check_outlets, desk_of, option_filters
 
 FORMATS = ("md", "html", "json")
 
@@ -50,23 +49,18 @@ def research(ctx: click.Context, question: str, fmt: str, out: Path | None, k: i
       newsdesk research "..." --format html --out brief.html
       newsdesk research "..." --since 2025-08-01 --outlet rt.com --exclude-kind state-controlled
     """
-    from bot.cli.app import _check_outlets, _timestamp  # the same parsing and checks as `ask`
     from bot.research.render_html import render_html
     from bot.research.render_json import render_json
     from bot.research.render_markdown import render_markdown
-    from bot.retrieval.retriever import Filters
 
     if not question.strip():
         raise click.UsageError("the question is empty")
-    filters = Filters(outlets=outlets, kinds=kinds, exclude_kinds=exclude_kinds, since=_timestamp(since, "--since"),
-                      until=_timestamp(until, "--until", end=True), today=datetime.now().date())
-    if filters.since is not None and filters.until is not None and filters.since > filters.until:
-        raise click.UsageError(f"--since {since} is after --until {until}: no article can match both")
+    filters = option_filters(outlets, kinds, since, until, exclude_kinds)  # the same parsing as `ask`
     overlap = set(kinds) & set(exclude_kinds)
     if overlap:
         raise click.UsageError(f"--kind and --exclude-kind both name {', '.join(sorted(overlap))}")
     desk = desk_of(ctx)
-    _check_outlets(desk, outlets)
+    check_outlets(desk, outlets)
     brief = desk.research(question, filters, k,
                           filters_text=filters_in_words(since, until, outlets, kinds, exclude_kinds))
     text = {"md": render_markdown, "html": render_html, "json": render_json}[fmt](brief)
