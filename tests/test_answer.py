@@ -115,6 +115,29 @@ def test_paraphrased_question_is_still_answered(registry: OutletRegistry) -> Non
     assert result.citations[0].quote.startswith("U.S. greenhouse gas emissions dropped 1.9 percent")
 
 
+SWITCH = (
+    "Nintendo said the Switch 2 will go on sale on June 5, priced at $449.\n"
+    "Super Mario Bros. Wonder will be released Oct. 20 on Nintendo Switch."
+)
+
+
+@pytest.mark.parametrize(("question", "body", "answered"), [
+    pytest.param("When does the Nintendo Switch 2 come out?", SWITCH.split("\n")[1], False, id="only-switch-1"),
+    pytest.param("When does the Nintendo Switch 2 come out?", SWITCH, True, id="switch-2-named"),
+    pytest.param("when is the nintendo switch 2 coming out", SWITCH.split("\n")[1], False, id="lower-case"),
+    pytest.param("How did the Rangers do in Games 3 and 4?", "The Rangers won Game 3 of the series 3-1, at home.",
+                 True, id="plural-word"),
+])
+def test_numbered_name_must_be_named_with_its_number(registry: OutletRegistry, question: str, body: str,
+                                                     answered: bool) -> None:
+    # Last session's absent topics: "the Pixel 9", "Switch 2", "Game 7", asked of articles on the Pixel 8.
+    result = answer(question, [_article(body, 0.55, title="Nintendo")], registry, min_relevance=0.3)
+    assert result.abstained is not answered, result.answer
+    if not answered:
+        assert result.answer in ("The articles found say nothing about Switch 2.",
+                                 "The articles found say nothing about switch 2."), result.answer
+
+
 def test_quantity_question_needs_a_number(registry: OutletRegistry) -> None:
     body = ("The flood killed residents of the lower town and destroyed dozens of homes, the mayor said.\n"
             "Rescue teams searched the river banks on Sunday.")

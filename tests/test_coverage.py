@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.answering.coverage import has_number, key_content, missing_terms, stems_of
+from bot.answering.coverage import (
+    has_number,
+    key_content,
+    missing_terms,
+    numbered_names,
+    stems_of,
+    unmatched_numbered_names,
+)
 from bot.answering.extractive import answer
 from bot.answering.roles import role_in, speaker_matches
 from ingest.outlets import OutletRegistry
@@ -34,6 +41,32 @@ def test_key_terms_leave_out_question_scaffolding(question: str, words: list[str
 ])
 def test_paraphrases_cover_the_key_terms(question: str, text: str) -> None:
     assert missing_terms(key_content(question), stems_of(text)) == ()
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    pytest.param("When does the Nintendo Switch 2 come out?", (("Switch", "2"),), id="capitalised"),
+    pytest.param("what's the price of the pixel 9", (("pixel", "9"),), id="all-lower-case"),
+    pytest.param("How many runs did the Rangers score in Game 7?", (("Game", "7"),), id="game-7"),
+    pytest.param("Did Amazon cut 200 jobs?", (), id="quantity-not-name"),
+    pytest.param("What happened on November 6, 2023?", (), id="date"),
+    pytest.param("What did Apple say on Nov 12?", (), id="abbreviated-date"),
+    pytest.param("Is COVID-19 rising in the UK?", (), id="hyphenated"),
+    pytest.param("Who sold 9.5 million Switch units?", (), id="decimal"),
+])
+def test_numbered_names(question: str, named: tuple[tuple[str, str], ...]) -> None:
+    assert numbered_names(question) == named
+
+
+@pytest.mark.fuzz
+@given(st.text(alphabet="Aa1 9-'’.,\n", max_size=2000), st.text(alphabet="Aa1 9-.\n", max_size=5000))
+def test_numbered_names_are_few_and_fast_on_any_text(question: str, text: str) -> None:
+    missing = within(1.0, unmatched_numbered_names, question, [text])
+    assert len(missing) <= 3 and set(missing) <= {f"{w} {n}" for w, n in numbered_names(question)}
+
+
+def test_a_list_of_numbered_names_is_not_searched_one_by_one() -> None:
+    question = "Which of " + " ".join(f"Model {n}" for n in range(1, 400)) + "?"
+    assert within(1.0, unmatched_numbered_names, question, ["Model 5 " * 5000]) == ("Model 1", "Model 2", "Model 3")
 
 
 def test_numbers_in_words_count() -> None:

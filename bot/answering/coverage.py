@@ -5,7 +5,8 @@ A question's *key terms* are its content words less the scaffolding every questi
 general secretary" answers "what did the head of the UCU say" without the word "head"). A common verb or noun
 counts as covered by its usual paraphrases ("fall" by "dropped", "died" by "killed" or "death toll"), so a
 paraphrased question is not refused for its wording. A question asking for a quantity ("how many", "how much",
-"what percentage") also needs a number. Pure and table-driven: no model, no I/O.
+"what percentage") also needs a number, and a numbered thing it names ("the Pixel 9", "Game 7") must be named
+with its number. Pure and table-driven: no model, no I/O.
 
 Example: "How many people died in the Turkey earthquake?" has the key terms Turkey, died (any death word) and
 earthquake, and asks for a number; passages about Turkey's elections cover only Turkey, so the answer is
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.answering.roles import ROLE_STEMS
@@ -183,8 +185,52 @@ def date_stems(question: str) -> frozenset[str]:
     return frozenset(s for w in words for s in content_terms(w) if w.isdigit() or s in _DATE_WORDS)
 
 
+# "the Pixel 9", "Switch 2", "Game 7": a word and the small number that is part of its name (not "2023", not "9.5").
+_NUMBERED = re.compile(r"\b([^\W\d_][\w’'-]*)\s+(\d{1,3})\b(?![.,:]?\d)")
+_MONTHS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec".split()) | _DATE_WORDS
+#: A question names a few numbered things at most; a list of them ("Word 1 Word 2 …") is not searched one by one.
+MAX_NUMBERED = 3
+
+
+def numbered_names(question: str) -> tuple[tuple[str, str], ...]:
+    """The numbered things ``question`` names, as (word, number): "When does the Nintendo Switch 2 come out?" →
+    (("Switch", "2"),). The word must be capitalised ("Game 7"), or the whole question lower case ("the pixel 9"),
+    so that "cut 200 jobs" is a quantity, not a name; dates ("November 6") are steered by retrieval instead."""
+    question = unicodedata.normalize("NFKC", question)
+    lower = not any(c.isupper() for c in question)
+    found = []
+    for match in _NUMBERED.finditer(question):
+        word = match[1]
+        if (match.start() == 0 or not (word[:1].isupper() or lower) or word.lower() in STOPWORDS
+                or any(s in _MONTHS for s in content_terms(word))):
+            continue
+        if (word, match[2]) not in found:
+            found.append((word, match[2]))
+    return tuple(found[:MAX_NUMBERED])
+
+
+def unmatched_numbered_names(question: str, texts: Iterable[str]) -> tuple[str, ...]:
+    """The numbered things of ``question`` that no text of ``texts`` names with that number ("Pixel 9" when the
+    articles know only the Pixel 8); a plural or singular of the word counts ("games 3" is "Game 3")."""
+    wanted = numbered_names(question)
+    if not wanted:
+        return ()
+    text = "\n".join(texts)
+    missing = []
+    for word, number in wanted:
+        stem = re.escape(word[:-1] if len(word) > 3 and word[-1:].lower() == "s" else word)
+        if not re.search(rf"\b{stem}\w{{0,2}}\s+(?:No\.?\s*)?{number}\b(?![.,:]?\d)", text, re.I):
+            missing.append(f"{word} {number}")
+    return tuple(missing)
+
+
 def _join(phrases: list[str]) -> str:
     return phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} or {phrases[-1]}"
+
+
+def numbered_gap(missing: tuple[str, ...]) -> str:
+    """Why the answer abstains when numbered things are missing: "The articles found say nothing about Switch 2."."""
+    return f"The articles found say nothing about {_join(list(missing))}."
 
 
 def gap_message(found: tuple[KeyTerm, ...], missing: tuple[KeyTerm, ...], *, number_missing: bool) -> str | None:

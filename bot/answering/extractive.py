@@ -23,7 +23,9 @@ from bot.answering.coverage import (
     has_number,
     key_content,
     missing_terms,
+    numbered_gap,
     stems_of,
+    unmatched_numbered_names,
 )
 from bot.answering.labels import corroboration, outlet_label, republisher
 from bot.answering.roles import role_in, speaker_matches
@@ -64,6 +66,9 @@ class CoverageRule:
     #: Amazon and one on Peloton. 0 turns them off; long questions (the benchmark's multi-hop ones, which
     #: name articles and join facts across them) are judged by the shares above only.
     short_up_to: int = 6
+    #: A numbered thing the question names ("the Pixel 9", "Game 7") must be named with its number in a relevant
+    #: passage: the articles on the Pixel 8 do not answer it (bot.answering.coverage.numbered_names).
+    numbered_names: bool = True
 
 
 _SPEECH_QUESTION = re.compile(
@@ -216,6 +221,7 @@ class Assessment:
     uncovered: tuple[KeyTerm, ...]  # key terms the quotes (with their titles) leave out
     number_missing: bool  # a quantity is asked for and no quote holds a number
     names_apart: tuple[KeyTerm, ...]  # the question's names that the quote naming most of them lacks
+    numbered_missing: tuple[str, ...] = ()  # "Switch 2": numbered names no relevant passage holds with the number
 
     def gap(self, rule: CoverageRule) -> str | None:
         """Why the quotes do not answer the question (the abstention's text), or None when they do."""
@@ -227,6 +233,8 @@ class Assessment:
         missing = (gap_message(found, self.absent, number_missing=False) if self.absent else None) or CANNOT_ANSWER
         if len(self.absent) > rule.max_absent * len(terms) or len(self.uncovered) > rule.max_uncovered * len(terms):
             return missing
+        if rule.numbered_names and self.numbered_missing:
+            return numbered_gap(self.numbered_missing)
         topic_absent = any(t.noun or t.name for t in self.absent)
         if len(terms) <= rule.short_up_to and (self.names_apart or topic_absent):
             return missing
@@ -259,8 +267,9 @@ def assess(question: str, passages: list[Passage], *, min_relevance: float, max_
     context = {p.chunk_id: stems_of(p.text) for p in {c.passage.chunk_id: c.passage for c in picked}.values()}
     apart = min(([t for t in missing_terms(key, c.stems | context[c.passage.chunk_id]) if t in names]
                  for c in picked), key=len, default=names)
+    numbered = unmatched_numbered_names(question, (f"{p.title}\n{p.text}" for p in relevant))
     return Assessment(key, relevant, picked, missing_terms(key, present), uncovered,
-                      key.quantity and not any(has_number(c.text) for c in picked), tuple(apart))
+                      key.quantity and not any(has_number(c.text) for c in picked), tuple(apart), numbered)
 
 
 def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, min_relevance: float,
