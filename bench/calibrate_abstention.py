@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -33,13 +34,19 @@ from bot.settings import BotSettings  # noqa: E402
 
 FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 #: The answerer before the coverage rule (issue #15): a relevance floor of 0.3 and nothing else.
-BEFORE = (0.3, CoverageRule(max_absent=1.0, max_uncovered=1.0, need_number=False, short_up_to=0))
+BEFORE = (0.3, CoverageRule(max_absent=1.0, max_uncovered=1.0, need_number=False, short_up_to=0,
+                            numbered_names=False))
 #: Settings whose cost is within this share of the lowest are ties.
 TIE = 0.02
+#: Sets reported but never chosen on: the questions over samples/ and the real pages, and the untouched 72.
+HELD_OUT = frozenset({"freeform_local.json", "freeform_dev.json"})
+#: docs/calibration.md from this heading on is written by hand (the error analysis) and kept when rewritten.
+HAND_WRITTEN = "## Error analysis"
 LOCAL_SOURCES = (ROOT / "samples", ROOT.parent / "shared" / "data" / "realweb" / "pages")
 RULES = tuple(
-    CoverageRule(max_absent=a, max_uncovered=u, need_number=n, short_up_to=short)
-    for a, u, n, short in itertools.product((0.25, 0.34, 0.5, 1.0), (0.5, 0.67, 1.0), (True, False), (0, 4, 6, 8))
+    CoverageRule(max_absent=a, max_uncovered=u, need_number=n, short_up_to=short, numbered_names=numbered)
+    for a, u, n, short, numbered in itertools.product((0.25, 0.34, 0.5, 1.0), (0.5, 0.67, 1.0), (True, False),
+                                                      (0, 4, 6, 8), (True, False))
 )
 DEFAULT_FILES = (*sorted((ROOT / "tests" / "data").glob("freeform_large_*.json")),
                  ROOT / "tests" / "data" / "freeform_local.json",
@@ -72,10 +79,24 @@ def _score(rows: list[Row], key: tuple[float, CoverageRule], wrong_answer: float
                  false / len(answerable) if answerable else float("nan"))
 
 
+def shown_path(path: Path) -> str:
+    """``path`` as typed from the repository root ("tests/data/x.json", "../shared/data/…"); absolute when it is
+    on another drive or outside the repository's parent."""
+    path = path.resolve()
+    if not path.is_relative_to(ROOT.parent):
+        return str(path)
+    return os.path.relpath(path, ROOT)
+
+
+def with_hand_written(generated: str, old: str) -> str:
+    """``generated`` followed by the hand-written part of ``old`` (from ``HAND_WRITTEN`` on), if it has one."""
+    return generated + ("\n" + old[old.index(HAND_WRITTEN):] if HAND_WRITTEN in old else "")
+
+
 def _rule(rule: CoverageRule) -> str:
     number = "yes" if rule.need_number else "no"
     return (f"absent ≤ {rule.max_absent:.2f}, uncovered ≤ {rule.max_uncovered:.2f}, number {number}, "
-            f"short ≤ {rule.short_up_to}")
+            f"short ≤ {rule.short_up_to}, numbered names {'yes' if rule.numbered_names else 'no'}")
 
 
 def _assess_file(desk: Newsdesk, path: Path, max_quotes: int) -> list[Row]:
@@ -91,18 +112,9 @@ def _assess_file(desk: Newsdesk, path: Path, max_quotes: int) -> list[Row]:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("queries", nargs="*", type=Path, default=list(DEFAULT_FILES))
-    parser.add_argument("--wrong-answer", type=float, default=3.0, help="cost of answering a null question")
-    parser.add_argument("--wrong-abstention", type=float, default=1.0, help="cost of abstaining on an answerable one")
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "calibration.md")
-    args = parser.parse_args()
-    files = [f for f in args.queries if f.is_file()]
-    for path in args.queries:
-        if not path.is_file() and (path not in DEFAULT_FILES or not files):
-            sys.exit(f"calibrate: no query file at {path}; {args.output} left as it is")
-    settings = BotSettings()
+def assess_files(files: list[Path], settings: BotSettings) -> list[Row]:
+    """Every question of ``files`` retrieved once and judged at every floor and rule (exits when the eval
+    collection is missing)."""
     desk = open_eval_desk(Newsdesk(settings))
     if not desk.collection_exists():
         sys.exit(f"calibrate: no eval collection in {desk.settings.data_dir}: run `make eval` first")
@@ -117,22 +129,48 @@ def main() -> None:
                 local.ingest([p for p in LOCAL_SOURCES if p.exists()])
             rows += _assess_file(local if on_local else desk, path, settings.max_quotes)
             print(f"calibrate: {path.name}: {sum(r.file == path.name for r in rows)} questions", file=sys.stderr)
-    costs = {key: _score(rows, key, args.wrong_answer, args.wrong_abstention) for key in rows[0].gaps}
-    today = BEFORE
-    # Costs within TIE of the lowest are ties (a question or two); among them the rule that asks how-many questions
-    # for a number wins (the issue asks for it), then the lowest cost, then the higher floor.
+    return rows
+
+
+def choose(rows: list[Row], wrong_answer: float, wrong_abstention: float) -> tuple[float, CoverageRule]:
+    """The (floor, rule) of lowest cost on ``rows``; costs within TIE of the lowest are ties (a question or two),
+    among which the rule that asks how-many questions for a number wins (the issue asks for it), then the lowest
+    cost, then the higher floor."""
+    costs = {key: _score(rows, key, wrong_answer, wrong_abstention) for key in rows[0].gaps}
     lowest = min(c.cost for c in costs.values())
     ties = [k for k in costs if costs[k].cost <= lowest * (1 + TIE)]
-    best = min(ties, key=lambda k: (not k[1].need_number, costs[k].cost, -k[0]))
+    return min(ties, key=lambda k: (not k[1].need_number, costs[k].cost, -k[0]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("queries", nargs="*", type=Path, default=list(DEFAULT_FILES))
+    parser.add_argument("--wrong-answer", type=float, default=3.0, help="cost of answering a null question")
+    parser.add_argument("--wrong-abstention", type=float, default=1.0, help="cost of abstaining on an answerable one")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "calibration.md")
+    args = parser.parse_args()
+    files = [f for f in args.queries if f.is_file()]
+    for path in args.queries:
+        if not path.is_file() and (path not in DEFAULT_FILES or not files):
+            sys.exit(f"calibrate: no query file at {path}; {args.output} left as it is")
+    rows = assess_files(files, BotSettings())
+    fitted = [r for r in rows if r.file not in HELD_OUT] or rows
+    costs = {key: _score(fitted, key, args.wrong_answer, args.wrong_abstention) for key in rows[0].gaps}
+    today = BEFORE
+    best = choose(fitted, args.wrong_answer, args.wrong_abstention)
+    shipped = (BotSettings().min_relevance, CoverageRule())
     lines = [
         "# Abstention calibration",
         "",
         f"Command: `NEWSDESK_DATA_DIR=DIR .venv/bin/python bench/calibrate_abstention.py "
-        f"{' '.join(str(f.relative_to(ROOT.parent)) if f.is_relative_to(ROOT.parent) else str(f) for f in files)}`"
+        f"{' '.join(shown_path(f) for f in files)}`"
         " (writes this file; DIR/eval-multihop is the collection `make eval` builds).",
         "",
-        f"Questions: {len(rows)} ({sum(r.null for r in rows)} null, {sum(not r.null for r in rows)} answerable) "
-        f"from {', '.join(f.name for f in files)}.",
+        f"Questions: {len(fitted)} ({sum(r.null for r in fitted)} null, {sum(not r.null for r in fitted)} "
+        f"answerable) from {', '.join(f.name for f in files if f.name not in HELD_OUT)}; "
+        f"{', '.join(f.name for f in files if f.name in HELD_OUT) or 'no set'} only reported, never chosen on. "
+        "Cross-validated numbers (the choice made without the questions scored): docs/calibration-crossval.md "
+        "(`make crossval-abstention`).",
         "",
         f"Cost: answering a null question (absent topic) costs {args.wrong_answer:g}, abstaining on an "
         f"answerable one costs {args.wrong_abstention:g}.",
@@ -156,26 +194,37 @@ def main() -> None:
         f"(cost {costs[best].cost:g}; null abstention {costs[best].null_abstention:.3f}, false abstention "
         f"{costs[best].false_abstention:.3f}). Without the coverage rule, at the floor before #15 ({today[0]}): "
         f"cost {costs[today].cost:g}; null abstention {costs[today].null_abstention:.3f}, false abstention "
-        f"{costs[today].false_abstention:.3f}. Set the floor in `bot/settings.py` (`NEWSDESK_MIN_RELEVANCE`) and the "
-        "rule as `CoverageRule`'s defaults in `bot/answering/extractive.py`.",
+        f"{costs[today].false_abstention:.3f}. The floor is set in `bot/settings.py` (`NEWSDESK_MIN_RELEVANCE`) and "
+        "the rule as `CoverageRule`'s defaults in `bot/answering/extractive.py`.",
         "",
-        "## By set, at the chosen setting",
+        f"**Shipped**: `NEWSDESK_MIN_RELEVANCE={shipped[0]}`, coverage rule {_rule(shipped[1])}"
+        + (" (the chosen setting)." if shipped == best else
+           f" (cost {costs[shipped].cost:g} here; not the chosen setting: see the held-out sets below and "
+           "docs/calibration-crossval.md before changing it)." if shipped in costs else " (not in the grid)."),
         "",
-        "| set | null | null abstention | answerable | false abstention |",
-        "|---|---|---|---|---|",
+        "## By set",
+        "",
+        "| set | null | answerable | chosen: null abstention | chosen: false abstention "
+        "| shipped: null abstention | shipped: false abstention |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name in dict.fromkeys(r.file for r in rows):
         subset = [r for r in rows if r.file == name]
-        score = _score(subset, best, args.wrong_answer, args.wrong_abstention)
-        lines.append(f"| {name} | {sum(r.null for r in subset)} | {score.null_abstention:.3f} | "
-                     f"{sum(not r.null for r in subset)} | {score.false_abstention:.3f} |")
+        cells = []
+        for key in (best, shipped):
+            score = _score(subset, key, args.wrong_answer, args.wrong_abstention) if key in costs else None
+            cells += [f"{score.null_abstention:.3f}", f"{score.false_abstention:.3f}"] if score else ["–", "–"]
+        held = " (held out)" if name in HELD_OUT else ""
+        lines.append(f"| {name}{held} | {sum(r.null for r in subset)} | {sum(not r.null for r in subset)} | "
+                     + " | ".join(cells) + " |")
     large = [r for r in rows if r.file.startswith("freeform_large_")]
     if large:
         score = _score(large, best, args.wrong_answer, args.wrong_abstention)
         met = score.null_abstention >= 0.95 and score.false_abstention <= 0.05
         lines += ["", f"Issue #15's target on the large free-form set (absent-topic abstention ≥ 0.95 with false "
-                  f"abstention ≤ 0.05): {score.null_abstention:.3f} and {score.false_abstention:.3f}, "
-                  f"{'met' if met else 'not met'}."]
+                  f"abstention ≤ 0.05), chosen setting, in-sample: {score.null_abstention:.3f} and "
+                  f"{score.false_abstention:.3f}, {'met' if met else 'not met'}. The issue's numbers are the "
+                  "cross-validated ones in docs/calibration-crossval.md."]
     lines += ["", "## The curve: best rule at each relevance floor", "",
               "| floor | rule | cost | null abstention | false abstention |", "|---|---|---|---|---|"]
     for floor in FLOORS:
@@ -184,10 +233,11 @@ def main() -> None:
                      f"{costs[key].false_abstention:.3f} |")
     lines += ["", f"## Every rule at the chosen floor {best[0]}", "",
               "| rule | cost | null abstention | false abstention |", "|---|---|---|---|"]
-    for rule in RULES:
+    for rule in (r for r in RULES if r.numbered_names == best[1].numbered_names):
         score = costs[(best[0], rule)]
         lines.append(f"| {_rule(rule)} | {score.cost:g} | {score.null_abstention:.3f} | {score.false_abstention:.3f} |")
-    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    old = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    args.output.write_text(with_hand_written("\n".join(lines) + "\n", old), encoding="utf-8")
     print("\n".join(lines[:16]))
 
 

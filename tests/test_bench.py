@@ -30,6 +30,8 @@ def snapshot(path: Path) -> bytes | None:
                      id="bench-growth"),
         pytest.param("bench.calibrate_abstention", None, "docs/calibration.md",
                      "calibrate: no query file at ", id="calibrate"),
+        pytest.param("bench.crossval_abstention", "--dev", "docs/calibration-crossval.md",
+                     "crossval-abstention: no query file at ", id="crossval-abstention"),
     ],
 )
 def test_missing_data_is_one_line_and_exit_1(
