@@ -139,6 +139,7 @@ def build_application(
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=RETRIES_AFTER_429))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)
+        .post_shutdown(on_stop)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -200,6 +201,11 @@ async def on_start(application: Application) -> None:
     if records:  # loads the embedder and builds (or loads) the index once, before questions arrive concurrently
         await asyncio.to_thread(desk.retrieve, "warm-up", k=1)
     logger.info("@%s is up; articles in the collection: %d", application.bot.username, len(records))
+
+
+async def on_stop(application: Application) -> None:
+    """Close the collection's store (a Chroma server's HTTP connections) once the bot has stopped answering."""
+    await asyncio.to_thread(application.bot_data[SERVICES].desk.close)
 
 
 # ---- helpers: everything the handlers share; the handlers themselves stay a few lines each --------------------
