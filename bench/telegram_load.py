@@ -30,8 +30,9 @@ from telegram.ext import AIORateLimiter  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
-from bot.telegram.app import ALLOWED_UPDATES, RETRIES_AFTER_429, build_application  # noqa: E402
+from bot.telegram.app import RETRIES_AFTER_429, build_application  # noqa: E402
 from tests.fake_bot_api import TOKEN, FakeBotApiServer, FakeTelegram  # noqa: E402
+from tests.telegram_running import running  # noqa: E402  # the tests' way of running the bot, without signals
 
 QUESTIONS = (
     "What did Dolores Kettering say about the ferry crews' working hours?",
@@ -87,17 +88,10 @@ async def _run(desk: Newsdesk, chats: int, questions: int, *, flood_limit: bool)
                                telegram_allowed_users=tuple(str(1000 + c) for c in range(chats)))
         limiter = None if flood_limit else AIORateLimiter(overall_max_rate=0, group_max_rate=0,
                                                           max_retries=RETRIES_AFTER_429)
-        app = build_application(settings, desk, base_url=api.base_url, rate_limiter=limiter)
-        await app.initialize()
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
-        started = time.monotonic()
-        results = await asyncio.gather(*(_chat(api, fake, 1000 + c, questions) for c in range(chats)))
-        wall = time.monotonic() - started
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        async with running(build_application(settings, desk, base_url=api.base_url, rate_limiter=limiter)):
+            started = time.monotonic()
+            results = await asyncio.gather(*(_chat(api, fake, 1000 + c, questions) for c in range(chats)))
+            wall = time.monotonic() - started
     latencies = sorted(x for chat in results for x in chat if x is not None)
     return {
         "asked": chats * questions, "lost": sum(x is None for chat in results for x in chat),
@@ -118,18 +112,11 @@ async def _flood(desk: Newsdesk, messages: int) -> dict[str, Any]:
     async with FakeBotApiServer(fake) as api:
         settings = BotSettings(_env_file=None, data_dir=desk.settings.data_dir, telegram_token=TOKEN,
                                telegram_allowed_users=(str(FLOODER), str(BYSTANDER)))
-        app = build_application(settings, desk, base_url=api.base_url)
-        await app.initialize()
-        await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=list(ALLOWED_UPDATES))
-        for i in range(messages):
-            await api.push(fake.message_update(FLOODER, QUESTIONS[i % len(QUESTIONS)]))
-        await api.wait_for(lambda f: "sendChatAction" in f.methods(), timeout=REPLY_TIMEOUT)  # the flood is read
-        latencies = await _chat(api, fake, BYSTANDER, BYSTANDER_QUESTIONS)
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        async with running(build_application(settings, desk, base_url=api.base_url)):
+            for i in range(messages):
+                await api.push(fake.message_update(FLOODER, QUESTIONS[i % len(QUESTIONS)]))
+            await api.wait_for(lambda f: "sendChatAction" in f.methods(), timeout=REPLY_TIMEOUT)  # the flood is read
+            latencies = await _chat(api, fake, BYSTANDER, BYSTANDER_QUESTIONS)
     answered = sorted(x for x in latencies if x is not None)
     return {"flood": messages, "to_flooder": len(fake.sent(FLOODER)), "asked": len(latencies),
             "lost": len(latencies) - len(answered), "p50": statistics.median(answered) if answered else None,

@@ -104,9 +104,12 @@ class Newsdesk:
         registry: OutletRegistry | None = None,
         embeddings: MiniLMEmbeddings | None = None,
         ranker: LinearRanker | None = None,
+        collection_prefix: str = "news",
     ) -> None:
-        """``ranker``: other fusion weights than the shipped ones (cross-validation fits one per fold)."""
+        """``ranker``: other fusion weights than the shipped ones (cross-validation fits one per fold).
+        ``collection_prefix``: another family of collections in the same store (the evaluation's on a server)."""
         self.settings = settings
+        self.collection_prefix = collection_prefix
         self.ranker = ranker
         self.registry = registry or OutletRegistry.load(settings.data_dir, cache_dir=settings.cache_folder)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
@@ -135,7 +138,7 @@ class Newsdesk:
         try:
             store = ChunkStore.open(
                 self.settings, _EmbeddingsOnDemand(self),  # type: ignore[arg-type]  # duck-typed Embeddings
-                embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME,
+                embedding_model=MODEL_NAME, tokenizer=TOKENIZER_NAME, prefix=self.collection_prefix,
             )
         except StoreUnavailable as error:
             raise StoreError(str(error)) from error
@@ -145,6 +148,13 @@ class Newsdesk:
         with suppress(WriterBusy, OSError), writer_lock(self.settings.data_dir, wait=False):
             store.sweep_orphans()  # renews the store's revision when it deletes (ingest.snapshot)
         return store
+
+    def close(self) -> None:
+        """Let go of the store's Chroma client (a server's HTTP connections, an on-disk store's files). Entry points
+        call it on their way out; a later call that needs the store opens it again."""
+        store = self.__dict__.pop("store", None)
+        if store is not None:
+            store.close()
 
     def _new_revision(self) -> None:
         """Before a write (the writer lock held): every snapshot of the store is stale from now on."""
@@ -251,6 +261,11 @@ class Newsdesk:
         except (WriterBusy, OSError):  # an ingest is running (it writes the next snapshot), or a read-only folder
             return self.store.articles()
 
+    @_store_errors
+    def count_chunks(self) -> int:
+        """How many chunks the collection holds (a server asked here may have gone away: ``StoreError``)."""
+        return self.store.count_chunks()
+
     @property
     def index_folder(self) -> Path:
         """Where the lexical index and vectors of the collection are cached."""
@@ -262,17 +277,19 @@ class Newsdesk:
         from ingest.snapshot import collection_name
 
         s = self.settings
-        return collection_name(EMBEDDING_MODEL, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap)
+        return collection_name(EMBEDDING_MODEL, TOKENIZER_NAME, s.chunk_tokens, s.chunk_overlap,
+                               prefix=self.collection_prefix)
 
     def collection_exists(self) -> bool:
         """Whether the store holds the collection, without creating it (opening the store would)."""
-        from ingest.store import StoreUnavailable, open_client
+        from ingest.store import StoreUnavailable, opened_client
         from ingest.store_client import where
 
         if "store" in self.__dict__:
             return True
         try:
-            names = {collection.name for collection in open_client(self.settings).list_collections()}
+            with opened_client(self.settings) as client:
+                names = {collection.name for collection in client.list_collections()}
         except StoreUnavailable as error:  # already one line, without the URL's credentials
             raise StoreError(str(error)) from None
         except Exception as error:  # chromadb raises plain ValueError/ConnectError variants here
@@ -281,12 +298,12 @@ class Newsdesk:
 
     def empty_message(self) -> str:
         """Why the collection is empty, naming the fix: ingest, or the chunk settings of a collection that is not."""
-        from ingest.store import open_client
+        from ingest.store import opened_client
 
         s = self.settings
         here = f"{s.chunk_tokens}-token chunks (overlap {s.chunk_overlap})"
-        with suppress(Exception):  # the hint is a courtesy: a store that cannot list gets the plain message
-            client = open_client(s)
+        # The hint is a courtesy: a store that cannot list gets the plain message.
+        with suppress(Exception), opened_client(s) as client:
             names = {collection.name for collection in client.list_collections()}
             for name in sorted(names):
                 if not name.startswith("news_") or name.endswith(("_articles", "_publications")):
@@ -310,7 +327,7 @@ class Newsdesk:
 
         Returns what was removed, in words; other collections (other chunk settings, the eval's) stay."""
         from ingest.pipeline import writer_lock
-        from ingest.store import open_client
+        from ingest.store import opened_client
 
         removed: list[str] = []
         with writer_lock(self.settings.data_dir, on_wait=_say_waiting):
@@ -319,10 +336,10 @@ class Newsdesk:
             if self.collection_exists():
                 store = self.store
                 articles, chunks = len(store.articles()), store.count_chunks()
-                client = open_client(self.settings)
-                for part in (name, f"{name}_articles", f"{name}_publications"):
-                    with suppress(Exception):  # a part a killed run never created
-                        client.delete_collection(part)
+                with opened_client(self.settings) as client:
+                    for part in (name, f"{name}_articles", f"{name}_publications"):
+                        with suppress(Exception):  # a part a killed run never created
+                            client.delete_collection(part)
                 removed.append(f"collection {name} ({_count(articles, 'article')}, {_count(chunks, 'chunk')})")
             index = self.settings.data_dir / "index" / name
             if index.exists():
@@ -331,7 +348,7 @@ class Newsdesk:
             from ingest.snapshot import snapshot_path
 
             snapshot_path(self.settings.data_dir, name).unlink(missing_ok=True)
-            self.__dict__.pop("store", None)
+            self.close()
             self._retriever, self._retriever_revision, self._snapshot_revision = None, None, None
         return removed
 

@@ -40,10 +40,12 @@ REVISION_FILE = "newsdesk-revision"
 SNAPSHOT_FORMAT = 1
 
 
-def collection_name(embedding_model: str, tokenizer: str, chunk_tokens: int, chunk_overlap: int) -> str:
-    """``news_<md5[:8]>`` of what built the index: a change of model or chunking gets a fresh collection."""
+def collection_name(embedding_model: str, tokenizer: str, chunk_tokens: int, chunk_overlap: int, *,
+                    prefix: str = "news") -> str:
+    """``news_<md5[:8]>`` of what built the index: a change of model or chunking gets a fresh collection.
+    ``prefix`` keeps apart collections that share one Chroma server, e.g. the evaluation's from the user's."""
     key = f"{embedding_model}|{tokenizer}|{chunk_tokens}|{chunk_overlap}"
-    return "news_" + hashlib.md5(key.encode()).hexdigest()[:8]
+    return f"{prefix}_" + hashlib.md5(key.encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True, slots=True)

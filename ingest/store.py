@@ -34,7 +34,15 @@ from langchain_core.embeddings import Embeddings
 from ingest.embedder import DIMENSION
 from ingest.settings import IngestSettings
 from ingest.snapshot import collection_name, new_revision  # collection_name: here before #16, still importable
-from ingest.store_client import GuardedCollection, StoreUnavailable, guarded, open_client, where
+from ingest.store_client import (
+    GuardedCollection,
+    StoreUnavailable,
+    close_client,
+    guarded,
+    open_client,
+    opened_client,
+    where,
+)
 from ingest.store_records import (
     article_metadata,
     clean_ref,
@@ -47,7 +55,8 @@ from ingest.store_records import (
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, Passage, Publication
 
 # Re-exported: callers import these from the store module, the one door to Chroma.
-__all__ = ["ChunkStore", "StoreRevision", "StoreUnavailable", "clean_ref", "collection_name", "open_client"]
+__all__ = ["ChunkStore", "StoreRevision", "StoreUnavailable", "clean_ref", "close_client", "collection_name",
+           "open_client", "opened_client"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -144,9 +153,12 @@ class ChunkStore:
 
     @classmethod
     def open(
-        cls, settings: IngestSettings, embeddings: Embeddings, *, embedding_model: str, tokenizer: str
+        cls, settings: IngestSettings, embeddings: Embeddings, *, embedding_model: str, tokenizer: str,
+        prefix: str = "news",
     ) -> ChunkStore:
-        name = collection_name(embedding_model, tokenizer, settings.chunk_tokens, settings.chunk_overlap)
+        """The collection identity the settings select; ``prefix`` names a separate one (``collection_name``)."""
+        name = collection_name(embedding_model, tokenizer, settings.chunk_tokens, settings.chunk_overlap,
+                               prefix=prefix)
         metadata = {
             "embedding_model": embedding_model,
             "tokenizer": tokenizer,
@@ -154,12 +166,20 @@ class ChunkStore:
             "chunk_overlap": settings.chunk_overlap,
             "chromadb": importlib.metadata.version("chromadb"),
         }
+        client = open_client(settings)
         try:
-            return cls(open_client(settings), embeddings, name, metadata=metadata, settings=settings)
+            return cls(client, embeddings, name, metadata=metadata, settings=settings)
         except StoreUnavailable:
+            close_client(client)
             raise
         except Exception as error:
+            close_client(client)
             raise StoreUnavailable(f"cannot open the Chroma store at {where(settings)}: {error}") from error
+
+    def close(self) -> None:
+        """Let go of the Chroma client: a server's HTTP connections are closed, an on-disk store's files released.
+        The store cannot be used afterwards; closing twice is harmless."""
+        close_client(self._client)
 
     def revision(self) -> StoreRevision:
         """The collection's change token and counts: three small reads, cheap enough to ask every few seconds."""

@@ -10,7 +10,8 @@ messages name the server's URL without its credentials.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -113,3 +114,33 @@ def open_client(settings: IngestSettings) -> ClientAPI:
             raise _unreachable(settings, error) from None
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def close_client(client: ClientAPI) -> None:
+    """Release what ``client`` holds: an on-disk store's files, a server client's pooled HTTP connections.
+
+    ``Client.close()`` stops the client's Chroma systems, but for a server each system's HTTP component keeps its
+    ``httpx.Client`` (and the keep-alive sockets in its pool) open, to be found by the garbage collector as
+    "unclosed socket" warnings, so they are closed here too: the client's own and the one of the admin client it
+    builds beside it (with a system of its own, for checking the tenant and database). SEE: chromadb/api/fastapi.py
+    (``FastAPI._session``, no ``stop()``), chromadb/api/client.py (``Client.__init__``, ``Client.close``).
+    Idempotent.
+    """
+    owners = (client, getattr(client, "_admin_client", None))
+    sessions = [getattr(getattr(owner, "_server", None), "_session", None) for owner in owners]
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
+    for session in sessions:
+        if isinstance(session, httpx.Client):
+            session.close()
+
+
+@contextmanager
+def opened_client(settings: IngestSettings) -> Iterator[ClientAPI]:
+    """``open_client(settings)`` for the duration of a ``with`` block, closed afterwards."""
+    client = open_client(settings)
+    try:
+        yield client
+    finally:
+        close_client(client)

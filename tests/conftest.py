@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,8 +86,29 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BotSettings:
 
 
 @pytest.fixture
-def desk(settings: BotSettings, embeddings: MiniLMEmbeddings) -> Newsdesk:
-    return Newsdesk(settings, embeddings=embeddings)
+def desk(settings: BotSettings, embeddings: MiniLMEmbeddings) -> Iterator[Newsdesk]:
+    desk = Newsdesk(settings, embeddings=embeddings)
+    yield desk
+    desk.close()
+
+
+#: The ``closing`` fixture's type.
+Closing = Callable[[Newsdesk], Newsdesk]
+
+
+@pytest.fixture
+def closing() -> Iterator[Closing]:
+    """``closing(desk)`` is ``desk``, closed after the test: no Chroma client (and none of a server's HTTP
+    connections) is left for the garbage collector to find during a later test."""
+    desks: list[Newsdesk] = []
+
+    def register(desk: Newsdesk) -> Newsdesk:
+        desks.append(desk)
+        return desk
+
+    yield register
+    for desk in desks:
+        desk.close()
 
 
 @pytest.fixture

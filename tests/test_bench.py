@@ -3,6 +3,7 @@ scale benchmarks (#14) run end to end on a tiny input, so they cannot rot."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -92,11 +93,19 @@ def test_growth_table_has_a_row_per_size(small_collection: Path, tmp_path: Path,
     assert "| 5 | " in text and "| 40 | " in text and "×" in text, text
 
 
+# Once in a full run (#14), a server-side connection of the bench's fake Bot API (aiohttp; the bot subprocess had
+# been terminated) was left unclosed and collected in the next test; not reproduced since. Collected here, so such
+# a socket is this test's known leak, ignored only here, and not an error in whichever later test the garbage
+# collector happens to run in.
+@pytest.mark.filterwarnings(
+    r"ignore:Exception ignored in. <(socket\.socket|function _SelectorTransport\.__del__):"
+    "pytest.PytestUnraisableExceptionWarning")
 def test_bot_memory_measures_the_bot_process(small_collection: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     report = tmp_path / "benchmarks.md"
     run_bench(monkeypatch, "bench.bot_memory", "--chunks", "30", "--questions", "1", "--data-dir", small_collection,
               "--report", report)
+    gc.collect()
     text = section(report, "bot-memory")
     assert "after start-up" in text and "after 1 answers" in text and "Goal: peak" in text, text
     assert (small_collection.parent / "bot-memory-30" / "chroma").is_dir(), "the enlarged copy is made beside it"

@@ -19,7 +19,7 @@ from bot.telegram.html import MAX_TEXT_LENGTH, STYLES, Span, link, render_messag
 from bot.telegram.render import answer_reply, more_sources_reply, passage_reply
 from bot.types import Answer, Citation, OutletLabel, SiteRef
 from tests.budget import within
-from tests.fake_bot_api import check_telegram_html
+from tests.telegram_html_check import check_telegram_html
 from tests.test_telegram_render import _shown
 
 BUDGET = 2.0

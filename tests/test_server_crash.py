@@ -23,8 +23,8 @@ import pytest
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
-from ingest.store import open_client
-from tests.conftest import ROOT
+from ingest.store import opened_client
+from tests.conftest import ROOT, Closing
 
 SEED = 1414
 KILLS = 5
@@ -51,11 +51,11 @@ def _ingest_process(settings: BotSettings, data_dir: Path, *sources: Path) -> su
 
 def _contents(settings: BotSettings) -> tuple[dict[str, int], Counter[str], dict[str, str]]:
     """(chunk_count of every article record, chunks per article id, article id of every publication's location)."""
-    client = open_client(settings)
     desk_name = Newsdesk(settings).collection_name
-    records = client.get_collection(f"{desk_name}_articles").get(include=["metadatas"])
-    chunks = client.get_collection(desk_name).get(include=["metadatas"])
-    publications = client.get_collection(f"{desk_name}_publications").get(include=["metadatas"])
+    with opened_client(settings) as client:
+        records = client.get_collection(f"{desk_name}_articles").get(include=["metadatas"])
+        chunks = client.get_collection(desk_name).get(include=["metadatas"])
+        publications = client.get_collection(f"{desk_name}_publications").get(include=["metadatas"])
     return ({i: int((m or {})["chunk_count"]) for i, m in zip(records["ids"], records["metadatas"] or [], strict=True)},
             Counter(str((m or {})["article_id"]) for m in chunks["metadatas"] or []),
             {str(m["location"]): str(m["article_id"]) for m in publications["metadatas"] or [] if m})
@@ -70,9 +70,12 @@ def _assert_whole(settings: BotSettings, when: str) -> None:
 def _clean(settings: BotSettings, embeddings: MiniLMEmbeddings, folder: Path, *sources: Path) -> tuple[int, int]:
     """(articles, chunks) of a clean ingest of ``sources`` into an on-disk store with the same chunk settings."""
     desk = Newsdesk(settings.model_copy(update={"chroma_url": None, "data_dir": folder}), embeddings=embeddings)
-    report = desk.ingest(sources)
-    assert not report.failed, report.failed
-    return len(desk.sources()), desk.store.count_chunks()
+    try:
+        report = desk.ingest(sources)
+        assert not report.failed, report.failed
+        return len(desk.sources()), desk.store.count_chunks()
+    finally:
+        desk.close()
 
 
 def _assert_complete(settings: BotSettings, expected: tuple[int, int], locations: int) -> None:
@@ -84,7 +87,7 @@ def _assert_complete(settings: BotSettings, expected: tuple[int, int], locations
 
 
 def test_ingest_killed_at_random_moments_then_rerun(server_settings: BotSettings, tmp_path: Path,
-                                                    embeddings: MiniLMEmbeddings) -> None:
+                                                    embeddings: MiniLMEmbeddings, closing: Closing) -> None:
     rng = random.Random(SEED)
     corpus = _corpus(tmp_path / "corpus", "harbour", 10, rng)
     expected = _clean(server_settings, embeddings, tmp_path / "clean", corpus)
@@ -103,7 +106,8 @@ def test_ingest_killed_at_random_moments_then_rerun(server_settings: BotSettings
         if killed == KILLS:
             break
     assert killed == KILLS, f"only {killed} runs were still writing at their kill moment"
-    rerun = Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "rerun"}), embeddings=embeddings)
+    rerun = closing(Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "rerun"}),
+                             embeddings=embeddings))
     report = rerun.ingest([corpus])
     assert not report.failed and not report.updated, report
     _assert_complete(server_settings, expected, locations=10)
@@ -126,27 +130,30 @@ def test_two_machines_ingesting_at_once_lose_and_duplicate_nothing(server_settin
 
 @pytest.mark.parametrize("grace", [pytest.param(0.0, id="on-disk"), pytest.param(600.0, id="server")])
 def test_a_sweep_on_a_server_leaves_young_chunks_to_their_writer(server_settings: BotSettings, tmp_path: Path,
-                                                                  embeddings: MiniLMEmbeddings, grace: float) -> None:
+                                                                  embeddings: MiniLMEmbeddings, grace: float,
+                                                                  closing: Closing) -> None:
     from ingest.articles import build_article
     from ingest.chunking import chunk_article
 
-    desk = Newsdesk(server_settings, embeddings=embeddings)
+    desk = closing(Newsdesk(server_settings, embeddings=embeddings))
     article = build_article(title="Gulls", paragraphs=["The keeper counted 412 gulls on the breakwater."],
                             source=str(tmp_path / "gulls.txt"))
     desk.store.add_article(article, chunk_article(article.id, article.body, max_tokens=200, overlap=30))
     # What another machine leaves between its chunk write and its record write.
-    open_client(server_settings).get_collection(f"{desk.store.name}_articles").delete(ids=[article.id])
+    with opened_client(server_settings) as client:
+        client.get_collection(f"{desk.store.name}_articles").delete(ids=[article.id])
     desk.store.orphan_grace = grace
     swept = desk.store.sweep_orphans()
     assert swept == ([] if grace else [article.id]), "young chunks stay; old ones are a killed run's leftovers"
 
 
 def test_another_machines_update_between_its_two_writes_is_left_alone(server_settings: BotSettings, tmp_path: Path,
-                                                                       embeddings: MiniLMEmbeddings) -> None:
+                                                                       embeddings: MiniLMEmbeddings,
+                                                                       closing: Closing) -> None:
     from ingest.articles import read_article_file
     from ingest.chunking import chunk_article
 
-    first = Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "a"}), embeddings=embeddings)
+    first = closing(Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "a"}), embeddings=embeddings))
     story = tmp_path / "story.txt"
     story.write_text("Ferry deal\nThe operator and the union agreed a new roster on Monday.\n")
     old_id = first.ingest([story]).added[0]
@@ -154,6 +161,6 @@ def test_another_machines_update_between_its_two_writes_is_left_alone(server_set
     new = read_article_file(story)
     # Machine B is updating the location: the new text's record is in, its publication not yet.
     first.store.add_article(new, chunk_article(new.id, new.body, max_tokens=200, overlap=server_settings.chunk_overlap))
-    other = Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "c"}), embeddings=embeddings)
+    other = closing(Newsdesk(server_settings.model_copy(update={"data_dir": tmp_path / "c"}), embeddings=embeddings))
     assert not other.ingest([tmp_path / "unrelated.txt"]).added  # machine C's run reads the state meanwhile
     assert {r.id for r in other.sources()} == {old_id, new.id}, "C must not delete what B is writing"

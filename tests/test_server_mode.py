@@ -26,7 +26,7 @@ from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
 from tests.chroma_server import ChromaServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, Closing
 
 FERRY = SAMPLES / "01-harbour-ferry-strike.txt"
 SEAGRASS = SAMPLES / "06-seagrass-restoration-study.txt"
@@ -85,9 +85,10 @@ def test_every_command_uses_the_server(server_settings: BotSettings) -> None:
 
 
 def test_two_machines_see_each_others_articles_and_replacements(server_settings: BotSettings, tmp_path: Path,
-                                                                  embeddings: MiniLMEmbeddings) -> None:
-    writer = _machine(server_settings, "researcher", embeddings)
-    bot = _machine(server_settings, "bot", embeddings)
+                                                                  embeddings: MiniLMEmbeddings,
+                                                                  closing: Closing) -> None:
+    writer = closing(_machine(server_settings, "researcher", embeddings))
+    bot = closing(_machine(server_settings, "bot", embeddings))
     assert not writer.ingest([FERRY]).failed
     assert "Kettering" in bot.ask(FERRY_QUESTION).answer
     # The same location with new text of the same size: the chunk count stays, only the change token tells.
@@ -104,9 +105,10 @@ def test_two_machines_see_each_others_articles_and_replacements(server_settings:
 
 
 def test_a_machine_answers_from_its_index_until_the_recheck_interval_ends(server_settings: BotSettings,
-                                                                         embeddings: MiniLMEmbeddings) -> None:
-    writer = _machine(server_settings, "researcher", embeddings)
-    bot = _machine(server_settings, "bot", embeddings, index_recheck_seconds=3600.0)
+                                                                         embeddings: MiniLMEmbeddings,
+                                                                  closing: Closing) -> None:
+    writer = closing(_machine(server_settings, "researcher", embeddings))
+    bot = closing(_machine(server_settings, "bot", embeddings, index_recheck_seconds=3600.0))
     assert not writer.ingest([FERRY]).failed
     assert bot.sources() and bot.retrieve(FERRY_QUESTION)
     assert not writer.ingest([SEAGRASS]).failed
@@ -119,12 +121,13 @@ def test_a_machine_answers_from_its_index_until_the_recheck_interval_ends(server
 
 
 def test_a_second_machine_embeds_nothing_the_first_stored(server_settings: BotSettings,
-                                                           embeddings: MiniLMEmbeddings) -> None:
-    first = _machine(server_settings, "first", CountingEmbeddings(embeddings))
+                                                           embeddings: MiniLMEmbeddings,
+                                                           closing: Closing) -> None:
+    first = closing(_machine(server_settings, "first", CountingEmbeddings(embeddings)))
     stored = first.ingest([SAMPLES])
     assert len(stored.added) == 6 and first.embeddings.documents > 0  # type: ignore[attr-defined]
     chunks = first.store.count_chunks()
-    second = _machine(server_settings, "second", CountingEmbeddings(embeddings))
+    second = closing(_machine(server_settings, "second", CountingEmbeddings(embeddings)))
     again = second.ingest([SAMPLES])
     assert (len(again.unchanged), again.chunks) == (6, 0), again
     assert second.embeddings.documents == 0, "nothing the first machine stored is embedded again"  # type: ignore[attr-defined]
@@ -200,8 +203,8 @@ def test_a_token_server_gets_the_token_and_nobody_sees_it(server_settings: BotSe
 
 
 def test_a_refused_token_is_a_store_error(server_settings: BotSettings, token_gate: str,
-                                          embeddings: MiniLMEmbeddings) -> None:
-    desk = _machine(server_settings, "m", embeddings, chroma_url=token_gate)
+                                          embeddings: MiniLMEmbeddings, closing: Closing) -> None:
+    desk = closing(_machine(server_settings, "m", embeddings, chroma_url=token_gate))
     with pytest.raises(StoreError) as caught:
         desk.sources()
     assert "refused the credentials" in caught.value.user_message and TOKEN not in caught.value.user_message

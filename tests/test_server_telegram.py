@@ -22,7 +22,7 @@ from bot.telegram.app import build_application
 from bot.telegram.render import APOLOGY
 from ingest.embedder import MiniLMEmbeddings
 from tests.chroma_server import ChromaServer
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, Closing
 from tests.fake_bot_api import TOKEN, FakeBotApiServer
 from tests.telegram_running import running
 
@@ -52,10 +52,10 @@ def _machine(settings: BotSettings, name: str, embeddings: MiniLMEmbeddings, **u
 
 
 async def test_the_bot_sees_what_another_machine_ingests_within_its_interval(
-    server_settings: BotSettings, api: FakeBotApiServer, embeddings: MiniLMEmbeddings
+    server_settings: BotSettings, api: FakeBotApiServer, embeddings: MiniLMEmbeddings, closing: Closing
 ) -> None:
-    researcher = _machine(server_settings, "researcher", embeddings)
-    bot = _machine(server_settings, "bot", embeddings, index_recheck_seconds=RECHECK)
+    researcher = closing(_machine(server_settings, "researcher", embeddings))
+    bot = closing(_machine(server_settings, "bot", embeddings, index_recheck_seconds=RECHECK))
     assert not researcher.ingest([FERRY]).failed
     async with _polling(bot, api):
         assert "Kettering" in await _ask(api, FERRY_QUESTION)
@@ -76,9 +76,10 @@ def restarted(chroma_server: ChromaServer) -> Iterator[ChromaServer]:
 
 
 async def test_a_server_that_goes_away_and_comes_back(
-    server_settings: BotSettings, api: FakeBotApiServer, embeddings: MiniLMEmbeddings, restarted: ChromaServer
+    server_settings: BotSettings, api: FakeBotApiServer, embeddings: MiniLMEmbeddings, restarted: ChromaServer,
+    closing: Closing,
 ) -> None:
-    bot = _machine(server_settings, "bot", embeddings)  # index_recheck_seconds=0: every question asks the server
+    bot = closing(_machine(server_settings, "bot", embeddings))  # index_recheck_seconds=0: asks the server each time
     assert not bot.ingest([FERRY]).failed
     env = {"NEWSDESK_CHROMA_URL": restarted.url, "NEWSDESK_DATA_DIR": str(server_settings.data_dir),
            "NEWSDESK_CHUNK_OVERLAP": str(server_settings.chunk_overlap)}

@@ -19,8 +19,9 @@ from telegram.ext import Application
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
 from bot.settings import BotSettings
-from bot.telegram.app import CHAT_STATE, OTHER_MESSAGES_PER_MINUTE, MissingTelegramToken, build_application
+from bot.telegram.app import OTHER_MESSAGES_PER_MINUTE, MissingTelegramToken, build_application
 from bot.telegram.chat import ButtonPress, PassageView
+from bot.telegram.handlers import CHAT_STATE
 from bot.telegram.render import APOLOGY, ASK_USAGE, EXPIRED, OUTLET_USAGE, REFUSAL, TEXT_ONLY, TOO_LONG
 from ingest.embedder import MiniLMEmbeddings
 from tests.conftest import SAMPLES, SEED

@@ -21,7 +21,7 @@ from bot.telegram.render import (
 )
 from bot.types import Answer, Citation, OutletLabel, SiteRef
 from ingest.outlets import OutletRegistry
-from tests.fake_bot_api import TelegramHTMLError, check_telegram_html, utf16_units
+from tests.telegram_html_check import TelegramHTMLError, check_telegram_html, utf16_units
 
 USSA = SiteRef("USSANews.com", "ussanews.com")
 RT = OutletLabel(name="RT", domain="rt.com", kind="state-controlled", country="Russia",

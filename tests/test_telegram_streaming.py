@@ -22,8 +22,9 @@ from bot.telegram.html import MAX_TEXT_LENGTH
 from ingest.embedder import MiniLMEmbeddings
 from tests.budget import time_budget
 from tests.conftest import SAMPLES
-from tests.fake_bot_api import TOKEN, Call, FakeBotApiServer, utf16_units
+from tests.fake_bot_api import TOKEN, Call, FakeBotApiServer
 from tests.fake_llm import FakeLLMServer, Step
+from tests.telegram_html_check import utf16_units
 from tests.telegram_running import running
 
 CHAT = 5150

@@ -57,6 +57,7 @@ class _UserErrors(click.Group):
 def cli(ctx: click.Context) -> None:
     """newsdesk: ask questions about news articles; answers quote the articles and flag each outlet."""
     ctx.obj = DeskOnDemand()
+    ctx.call_on_close(ctx.obj.close)  # a server's HTTP connections are closed, not left to the garbage collector
 
 
 @cli.command()

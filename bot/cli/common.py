@@ -51,6 +51,11 @@ class DeskOnDemand:
             self._desk = Newsdesk(settings)
         return self._desk
 
+    def close(self) -> None:
+        """Close the desk's store, if a command opened it (the group registers this to run when the command ends)."""
+        if self._desk is not None:
+            self._desk.close()
+
 
 def desk_of(ctx: click.Context) -> Newsdesk:
     holder = ctx.find_object(DeskOnDemand)

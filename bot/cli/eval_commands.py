@@ -44,9 +44,10 @@ def _command(corpus: Path, queries: Path, limit: int | None, output: Path | None
 @click.pass_context
 def multihop(ctx: click.Context, corpus: Path, queries: Path, json_: bool, limit: int | None,
              output: Path | None, quiet: bool, answers: bool) -> None:
-    """Ingest the corpus into its own collection (<data dir>/eval-multihop, reused when unchanged), retrieve
-    the top 10 and ask for every query, and report Hits@4/@10, MRR@10, upstream MAP@10, completeness, recalls,
-    fact coverage, cited outlets and abstention, overall and per question type.
+    """Ingest the corpus into its own collection (<data dir>/eval-multihop, or eval_multihop_<hash> on the
+    server NEWSDESK_CHROMA_URL names; reused when unchanged), retrieve the top 10 and ask for every query, and
+    report Hits@4/@10, MRR@10, upstream MAP@10, completeness, recalls, fact coverage, cited outlets and
+    abstention, overall and per question type.
 
     \b
     Examples:

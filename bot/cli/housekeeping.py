@@ -65,7 +65,7 @@ def _facts(desk: Newsdesk) -> dict[str, Any]:
     }
     if desk.collection_exists():
         records = desk.sources()
-        facts["articles"], facts["chunks"] = len(records), desk.store.count_chunks()
+        facts["articles"], facts["chunks"] = len(records), desk.count_chunks()
         facts["outlets"] = len({outlet_label(r.original, desk.registry).name for r in records})
     facts["settings"] = settings_in_effect(settings)
     return facts

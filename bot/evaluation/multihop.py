@@ -1,8 +1,9 @@
 """``newsdesk eval multihop``: load MultiHop-RAG-format files, run the bot, aggregate and render the report.
 
-The corpus goes into its own on-disk collection (``<data_dir>/eval-multihop``), reused between runs and kept
-equal to the corpus. The bot is used only through ``Newsdesk.retrieve`` and ``Newsdesk.ask``; the chunking is
-reproduced with ``ingest.chunking.chunk_article`` for the fact-coverage ceiling. Metrics: ``bot.evaluation.metrics``.
+The corpus goes into its own collection (on disk in ``<data_dir>/eval-multihop``, or on the configured Chroma
+server as ``eval_multihop_<hash>``), reused between runs and kept equal to the corpus. The bot is used only
+through ``Newsdesk.retrieve`` and ``Newsdesk.ask``; the chunking is reproduced with
+``ingest.chunking.chunk_article`` for the fact-coverage ceiling. Metrics: ``bot.evaluation.metrics``.
 """
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ from ingest.loaders import load_file
 from ingest.types import Passage
 
 EVAL_DIR = "eval-multihop"
+#: The eval collection's name on a Chroma server is ``eval_multihop_<hash>`` (the user's are ``news_<hash>``).
+EVAL_COLLECTION_PREFIX = "eval_multihop"
 NULL_TYPE = "null_query"
 UPSTREAM_TYPES = frozenset({"inference_query", "comparison_query", "temporal_query", NULL_TYPE})
 #: sha256 of upstream ``dataset/corpus.json`` (its Git LFS oid; shared/data/multihop-rag/README.md).
@@ -233,10 +236,25 @@ def load_corpus(path: Path) -> Corpus:
 
 
 def open_eval_desk(desk: Newsdesk) -> Newsdesk:
-    """A Newsdesk on ``<data_dir>/eval-multihop`` (on disk even when a Chroma server is configured), sharing
-    the loaded embedder and registry."""
-    settings = desk.settings.model_copy(update={"data_dir": desk.settings.data_dir / EVAL_DIR, "chroma_url": None})
-    return Newsdesk(settings, registry=desk.registry, embeddings=desk.embeddings)
+    """A Newsdesk on the eval collection, sharing the loaded embedder and registry: in ``<data_dir>/eval-multihop``,
+    or, when a Chroma server is configured, on that server under its own name (``eval_multihop_<hash>``), so that
+    the corpus never mixes with the user's articles and ``reset`` never removes it. Its lock, index cache and
+    snapshot stay in ``<data_dir>/eval-multihop`` either way."""
+    settings = desk.settings.model_copy(update={"data_dir": desk.settings.data_dir / EVAL_DIR})
+    # On disk the collection keeps the usual name: a folder of its own already keeps it apart, and a renamed one
+    # would make every existing eval collection embed the 609 articles again.
+    prefix = EVAL_COLLECTION_PREFIX if settings.chroma_url else "news"
+    return Newsdesk(settings, registry=desk.registry, embeddings=desk.embeddings, collection_prefix=prefix)
+
+
+def eval_store(eval_desk: Newsdesk) -> str:
+    """Where the eval collection is, for messages and the report: its folder, or its name on the server."""
+    settings = eval_desk.settings
+    if settings.chroma_url:
+        from ingest.store_client import server_label
+
+        return f"{eval_desk.collection_name} on {server_label(settings.chroma_url)}"
+    return str(settings.data_dir)
 
 
 def sync_collection(desk: Newsdesk, corpus: Corpus,
@@ -352,7 +370,7 @@ def run_eval(
     on_stage(f"corpus {corpus_path}: {len(corpus.articles)} articles, sha256 {corpus.sha256} ({same})")
     eval_desk = open_eval_desk(desk)
     recorder = use_answer_style(eval_desk) if answers else None
-    on_stage(f"syncing the eval collection in {eval_desk.settings.data_dir} (a first run embeds every article)")
+    on_stage(f"syncing the eval collection in {eval_store(eval_desk)} (a first run embeds every article)")
     articles_done = iter(range(1, len(corpus.articles) + 1))
     synced = sync_collection(eval_desk, corpus, lambda: on_article(next(articles_done, len(corpus.articles)),
                                                                    len(corpus.articles)))
@@ -382,7 +400,8 @@ def run_eval(
             "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
             "ranker": eval_desk.retriever().ranker.describe(),
             "min_relevance": settings.min_relevance, "max_quotes": settings.max_quotes,
-            "eval_data_dir": str(settings.data_dir), "corpus": str(corpus_path), "queries": str(queries_path),
+            "eval_data_dir": str(settings.data_dir), "eval_store": eval_store(eval_desk),
+            "corpus": str(corpus_path), "queries": str(queries_path),
             "queries_sha256": queries_sha256, "limit": limit,
             "articles": len(eval_desk.sources()), "collection": synced,
             "newsdesk": importlib.metadata.version("newsdesk"),

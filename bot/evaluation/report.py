@@ -123,7 +123,8 @@ def render_markdown(run: EvalRun) -> str:
         ("answerer", f"extractive; min_relevance {s['min_relevance']}, max_quotes {s['max_quotes']}"
                      + (f"; the model `{a['llm_model']}` (`--answers`, {a['prompt']}) answers for the accuracy table"
                         if (a := s.get("answers")) else "")),
-        ("eval collection", f"`{s['eval_data_dir']}` ({s['articles']} articles; this run: {collection})"),
+        ("eval collection", f"`{s.get('eval_store', s['eval_data_dir'])}` ({s['articles']} articles; this run: "
+                            f"{collection})"),
         ("newsdesk", s["newsdesk"]),
     ]
     lines = [

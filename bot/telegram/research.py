@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.research.brief import Brief
 from bot.retrieval.query import MAX_QUESTION_CHARS
 from bot.service import Newsdesk
-from bot.telegram.app import SERVICES, Services
+from bot.telegram.handlers import SERVICES, Services
 from bot.telegram.html import Span, bold, italic, plain, valid_unicode
 from bot.telegram.render import TOO_LONG, Reply, rate_limited_reply
 
