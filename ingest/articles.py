@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from ingest.provenance import (
     STRENGTH,
     Claim,
@@ -110,6 +108,8 @@ def _check_front_matter_events(block: str, source: str) -> None:
 
     The YAML events are walked before anything is constructed, so a bomb is refused without being expanded.
     """
+    import yaml  # here, like in ``_front_matter``: `newsdesk ask` imports this module and parses no YAML (#16)
+
     depth = 0
     for event in yaml.parse(block, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -128,6 +128,8 @@ def _front_matter(text: str, source: str) -> tuple[dict[str, object], str]:
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    import yaml
+
     if match.end() > MAX_FRONT_MATTER_CHARS:
         raise ArticleParseError(
             source, f"front matter is {match.end():,} characters, over the {MAX_FRONT_MATTER_CHARS:,}-character limit"

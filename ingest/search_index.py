@@ -25,15 +25,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 import Stemmer
-from bm25s.tokenization import _infer_stopwords
 
+from ingest.bm25_scores import SavedBM25
 from ingest.sentences import SPLITTER, sentence_spans
 from ingest.types import OutletRef, Passage
 
-if TYPE_CHECKING:  # only a type here: importing the store would import chromadb
+if TYPE_CHECKING:  # only types here: the store would import chromadb, bm25s scipy (#16: `ask` needs neither)
+    import bm25s
+
     from ingest.store import ChunkStore
 
 _STEMMER = "english"
@@ -61,12 +62,19 @@ def header(passage: Passage) -> str:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
     stemmer = Stemmer.Stemmer(_STEMMER)
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
 
 
 _WORDS = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s' own token pattern
-_STOPWORDS = frozenset(_infer_stopwords("en"))
+#: bm25s' English stopwords (``bm25s.stopwords.STOPWORDS_EN``, which ``tokenize`` uses), copied so that a question
+#: is tokenized without importing bm25s; tests/test_bm25_scores.py keeps the two equal.
+STOPWORDS_EN = ("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
+                "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this",
+                "to", "was", "will", "with")
+_STOPWORDS = frozenset(STOPWORDS_EN)
 _THREAD = threading.local()  # a PyStemmer stemmer must not be shared between threads
 
 
@@ -81,20 +89,25 @@ def query_tokens(text: str) -> tuple[str, ...]:
 
 @dataclass
 class SearchIndex:
-    """Chunks in one order: ``passages[i]``, ``vectors[i]`` and BM25 document ``i`` are the same chunk."""
+    """Chunks in one order: ``passages[i]``, ``vectors[i]`` and BM25 document ``i`` are the same chunk.
+
+    A built index holds ``bm25s.BM25`` objects, a loaded one ``SavedBM25`` views of their files: both score
+    alike, and only a built one is saved."""
 
     fingerprint: str
     passages: list[Passage]
     vectors: np.ndarray
-    bm25: bm25s.BM25
+    bm25: bm25s.BM25 | SavedBM25
     published_ts: np.ndarray  # seconds since the epoch, NaN when the article has no date
     #: BM25 over single sentences, and the chunk each sentence is in: a question usually paraphrases one
     #: sentence, which a chunk-level score dilutes among the other sentences of the chunk.
-    sentence_bm25: bm25s.BM25
+    sentence_bm25: bm25s.BM25 | SavedBM25
     sentence_chunk: np.ndarray
 
     @classmethod
     def build(cls, store: ChunkStore) -> SearchIndex:
+        import bm25s
+
         export = store.export_chunks()
         texts = [f"{header(p)}\n{p.text}" for p in export.passages]
         bm25 = bm25s.BM25()
@@ -180,8 +193,8 @@ class SearchIndex:
                            "original": OutletRef(**row["original"]) if row["original"] else None})
                 for row in rows
             ]
-            def bm25(name: str) -> bm25s.BM25:
-                return bm25s.BM25.load(str(folder / name), show_progress=False) if passages else bm25s.BM25()
+            def bm25(name: str) -> SavedBM25:
+                return SavedBM25.load(folder / name) if passages else SavedBM25.empty()
 
             index = cls(stamp, passages, np.load(folder / "vectors.npy"), bm25("bm25"),
                         np.load(folder / "published_ts.npy"), bm25("sentence_bm25"),

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +60,30 @@ def test_listing_sources_does_not_load_the_embedding_model(tmp_path) -> None:
     assert "trafilatura" not in loaded and "feedparser" not in loaded, "nor the parsers (via the writer lock)"
 
 
+#: What `newsdesk ask` answers without once its caches are written (#16), besides chromadb (tests/test_snapshot.py):
+#: LangChain (the embedder is plain), bm25s with scipy, tqdm and requests (``ingest.bm25_scores`` reads the saved
+#: index), and PyYAML (the registry is read from its cache).
+ASK_NEVER_IMPORTS = ("langchain_core", "langchain", "langchain_text_splitters", "scipy", "requests", "tqdm", "bm25s",
+                     "yaml", "chromadb")
+
+
+def test_asking_from_the_caches_imports_neither_langchain_nor_bm25s_nor_their_libraries(
+        cli_env: dict[str, str]) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli.app import cli
+    from tests.test_snapshot import _WITHOUT, QUESTIONS, SAMPLES
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", "--quiet", str(SAMPLES)], env=cli_env).exit_code == 0
+    expected = runner.invoke(cli, ["ask", QUESTIONS[0]], env=cli_env, catch_exceptions=False).stdout
+    assert "Mayor Helena Vasquez-Reid" in expected
+    done = subprocess.run([sys.executable, "-c", _WITHOUT, ",".join(ASK_NEVER_IMPORTS), "ask", QUESTIONS[0]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **cli_env})
+    assert done.returncode == 0, f"`newsdesk ask` imported one of {ASK_NEVER_IMPORTS}: {done.stderr[-2000:]}"
+    assert done.stdout == expected
+
+
 def test_option_choices_match_the_modules_they_copy() -> None:
     from ingest.importers import FORMATS as dataset_formats
     from ingest.loaders import FORMATS as ingest_formats
@@ -86,26 +113,86 @@ def _vectors(embeddings: MiniLMEmbeddings) -> list[np.ndarray]:
     return [embeddings.embed(TEXTS[:1]), embeddings.embed(TEXTS)]
 
 
+def _cache_folder(cache: Path) -> Path:
+    folders = list(cache.glob("minilm-*"))
+    assert len(folders) == 1 and folders[0].is_dir(), sorted(cache.iterdir())
+    return folders[0]
+
+
 def test_the_optimized_model_cache_gives_bit_identical_vectors(tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
     expected = _vectors(embeddings)  # no cache: optimized in memory, as before #16
     cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "minilm-8199be6f699a395f-ort1.0-x86_64.onnx").write_bytes(b"an older layout's cache")
     first = _vectors(MiniLMEmbeddings(cache_dir=cache))
-    models = list(cache.glob("minilm-*.onnx"))
-    assert len(models) == 1 and models[0].with_suffix(".sha256").is_file(), sorted(cache.iterdir())
-    written = models[0].stat().st_mtime_ns
+    folder = _cache_folder(cache)  # the older file is gone
+    # The weights apart from the graph: onnxruntime maps them instead of parsing 90 MB of protobuf (#16).
+    assert sorted(p.name for p in folder.iterdir()) == ["model.data", "model.onnx", "stamp.json"]
+    assert (folder / "model.data").stat().st_size > 50_000_000 > (folder / "model.onnx").stat().st_size
+    written = (folder / "stamp.json").stat().st_mtime_ns
     second = _vectors(MiniLMEmbeddings(cache_dir=cache))
-    assert models[0].stat().st_mtime_ns == written, "the second embedder read the cache instead of writing it"
+    assert (folder / "stamp.json").stat().st_mtime_ns == written, "the second embedder read the cache, not wrote it"
     for got in (first, second):
         assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True)), "vectors differ"
 
 
-def test_a_damaged_model_cache_is_optimized_again(tmp_path: Path, embeddings: MiniLMEmbeddings) -> None:
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def _flip_last_byte(path: Path) -> None:
+    """The same size, one byte changed (and so a new modification time)."""
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _touch(path: Path) -> None:
+    """The same bytes, a later modification time."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+@pytest.mark.parametrize("name", ["model.data", "model.onnx"])
+@pytest.mark.parametrize("change", [pytest.param(_truncate, id="truncated"),
+                                    pytest.param(_flip_last_byte, id="same-size"),
+                                    pytest.param(_touch, id="touched")])
+def test_a_changed_model_cache_is_optimized_again(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                  name: str, change: Callable[[Path], None]) -> None:
     cache = tmp_path / "cache"
     MiniLMEmbeddings(cache_dir=cache).embed(TEXTS[:1])
-    model = next(cache.glob("minilm-*.onnx"))
-    model.write_bytes(model.read_bytes()[:1000])  # truncated: its digest no longer matches
+    folder = _cache_folder(cache)
+    written = (folder / "stamp.json").read_text()
+    change(folder / name)
     assert np.array_equal(MiniLMEmbeddings(cache_dir=cache).embed(TEXTS[:1]), embeddings.embed(TEXTS[:1]))
-    assert model.stat().st_size > 1000, "the cache was written again"
+    assert (_cache_folder(cache) / "stamp.json").read_text() != written, "the cache was written again"
+
+
+def test_a_changed_source_model_is_refused_though_a_cache_exists(tmp_path: Path) -> None:
+    from ingest.embedder import EmbedderIntegrityError, _model_path
+
+    model = tmp_path / "model.onnx"
+    shutil.copy2(_model_path(), model)
+    cache = tmp_path / "cache"
+    MiniLMEmbeddings(cache_dir=cache, model_path=model).embed(TEXTS[:1])
+    MiniLMEmbeddings(cache_dir=cache, model_path=model)  # vouched for by the cache's stamp, not hashed
+    _flip_last_byte(model)
+    with pytest.raises(EmbedderIntegrityError, match="sha256"):
+        MiniLMEmbeddings(cache_dir=cache, model_path=model)
+
+
+def test_a_touched_source_model_is_hashed_again_and_the_cache_rewritten(tmp_path: Path) -> None:
+    from ingest.embedder import _model_path
+
+    model = tmp_path / "model.onnx"
+    shutil.copy2(_model_path(), model)
+    cache = tmp_path / "cache"
+    expected = MiniLMEmbeddings(cache_dir=cache, model_path=model).embed(TEXTS[:1])
+    written = json.loads((_cache_folder(cache) / "stamp.json").read_text())
+    _touch(model)
+    assert np.array_equal(MiniLMEmbeddings(cache_dir=cache, model_path=model).embed(TEXTS[:1]), expected)
+    stamp = json.loads((_cache_folder(cache) / "stamp.json").read_text())
+    assert stamp["source"]["stat"] == [model.stat().st_size, model.stat().st_mtime_ns] != written["source"]["stat"]
 
 
 def test_the_registry_is_read_back_from_its_cache(tmp_path: Path) -> None:
@@ -133,3 +220,21 @@ def test_a_damaged_registry_cache_is_rebuilt_with_a_warning(tmp_path: Path, capl
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("the registry cache"), warnings
     assert (tmp_path / "b" / cached.name).read_text() == cached.read_text(), "rewritten whole"
+
+
+def test_a_changed_imported_dataset_is_noticed_by_the_registry_cache(tmp_path: Path) -> None:
+    from ingest.outlets import LOCAL_REGISTRY_DIR, OutletRegistry
+
+    dataset = tmp_path / "data" / LOCAL_REGISTRY_DIR / "newsdesk-test.json"
+    dataset.parent.mkdir(parents=True)
+
+    def imported(name: str) -> None:
+        fact = {"field": "rating", "value": "mixed", "source": "a test list", "as_of": "2026-11"}
+        dataset.write_text(json.dumps([{"name": name, "domains": ["changed-registry.example"], "facts": [fact]}]))
+
+    imported("Before the change")
+    assert "before the change" in OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "cache").by_name
+    imported("After the change")  # the same size: the cache key is the files' content, not their stat
+    registry = OutletRegistry.load(tmp_path / "data", cache_dir=tmp_path / "cache")
+    assert "after the change" in registry.by_name and "before the change" not in registry.by_name
+    assert len(list((tmp_path / "cache").glob("registry-*.json"))) == 1, "the stale cache was removed"
