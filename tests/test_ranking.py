@@ -26,6 +26,7 @@ from bot.retrieval.ranking import (
     quantity_features,
     rrf,
     term_coverage,
+    window_coverage,
 )
 from ingest.types import Passage
 
@@ -35,6 +36,12 @@ DATA = Path(__file__).parent / "data"
 def _passage(article: str, start: int) -> Passage:
     return Passage(chunk_id=f"{article}-{start}", article_id=article, title="t", url=None, published_at=None,
                    publisher=None, original=None, text="x", start=start, end=start + 1, score=0.0)
+
+
+def _coverage(n: int, values: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Both coverage columns, all ``values`` (default zeros)."""
+    values = np.zeros(n) if values is None else values
+    return {"term_coverage": values, "window_coverage": values}
 
 
 def test_rrf_is_an_rrf_term_times_k() -> None:
@@ -48,12 +55,15 @@ def test_layout_knows_positions_and_articles_whatever_the_storage_order() -> Non
     assert layout.position.tolist() == [2, 0, 0, 1]
     assert layout.article.tolist() == [0, 1, 0, 0] and layout.n_articles == 2
     assert layout.article_best(np.array([1.0, 7.0, 3.0, 2.0])).tolist() == [3.0, 7.0, 3.0, 3.0]
+    # Article a reads chunk 2 (start 0), chunk 3 (250), chunk 0 (500); b is one chunk, its own neighbour.
+    assert layout.previous.tolist() == [3, 1, 2, 2] and layout.following.tolist() == [0, 1, 3, 0]
 
 
 def test_features_of_three_chunks_worked_by_hand() -> None:
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0]), np.array([0.5, 0.1, 0.9]), np.array([0.0, 3.0, 1.5])
-    coverage, figures = np.array([0.25, 1.0, 0.0]), np.array([1.0, 0.0, 1.0])
+    coverage = {"term_coverage": np.array([0.25, 1.0, 0.0]), "window_coverage": np.array([1.0, 1.0, 0.0])}
+    figures = np.array([1.0, 0.0, 1.0])
     rows = {name: chunk_features(layout, lexical, dense, sentences, coverage, figures, names_outlet=True,
                                  asks_quantity=True)[:, i]
             for i, name in enumerate(FEATURES)}
@@ -71,6 +81,7 @@ def test_features_of_three_chunks_worked_by_hand() -> None:
     assert rows["cosine"].tolist() == pytest.approx([0.5, 0.1, 0.9])
     assert rows["sentence_share"].tolist() == pytest.approx([0.0, 1.0, 0.5])
     assert rows["term_coverage"].tolist() == pytest.approx([0.25, 1.0, 0.0])
+    assert rows["window_coverage"].tolist() == pytest.approx([1.0, 1.0, 0.0])
     assert rows["quantity_figure"].tolist() == [1.0, 0.0, 1.0]
 
 
@@ -94,10 +105,20 @@ def test_term_coverage_worked_by_hand() -> None:
     assert term_coverage([], 3).tolist() == [0.0, 0.0, 0.0]
 
 
+def test_window_coverage_reads_a_chunk_with_its_neighbours() -> None:
+    # Article a: chunks 0, 1, 2 in order; article b: chunk 3. Term X is in chunk 0, term Y in chunk 1.
+    layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("a", 200), _passage("b", 0)])
+    x, y = np.array([0]), np.array([1])
+    assert term_coverage([x, y], 4).tolist() == pytest.approx([0.5, 0.5, 0.0, 0.0])  # equal rarity: half each
+    window = window_coverage([x, y], layout)
+    assert window.tolist() == pytest.approx([1.0, 1.0, 0.5, 0.0]), "chunk 2 sees Y next door; b sees neither"
+    assert window_coverage([], layout).tolist() == [0.0] * 4
+
+
 def test_features_when_no_word_matches_are_zero_not_nan() -> None:
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 9)])
     rows = chunk_features(layout, np.zeros(2), np.array([0.2, 0.3]), np.zeros(2),
-                          term_coverage([np.zeros(0, dtype=int)], 2), np.zeros(2), names_outlet=False,
+                          _coverage(2), np.zeros(2), names_outlet=False,
                           asks_quantity=True)
     assert np.isfinite(rows).all()
 
@@ -203,7 +224,8 @@ def test_scoring_by_parts_equals_scoring_the_whole_feature_matrix(named: bool) -
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0), _passage("c", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0, 1.0]), np.array([0.5, 0.1, 0.9, 0.3]), np.zeros(4)
     ranker = LinearRanker(np.linspace(-1.0, 2.0, len(FEATURES)), 0.01)
-    coverage, figures = np.array([0.5, 1.0, 0.0, 0.2]), np.array([0.0, 1.0, 1.0, 0.0])
+    coverage = {"term_coverage": np.array([0.5, 1.0, 0.0, 0.2]), "window_coverage": np.array([1.0, 1.0, 0.2, 0.2])}
+    figures = np.array([0.0, 1.0, 1.0, 0.0])
     by_parts = (ranker.partial(position_features(layout), names_outlet=named)
                 + ranker.partial(dense_features(layout, dense), names_outlet=named)
                 + ranker.partial(lexical_features(layout, lexical, sentences, coverage), names_outlet=named)
@@ -218,12 +240,12 @@ def test_questions_naming_no_outlet_get_their_own_copies_of_the_signals() -> Non
     # weigh each signal apart for the two (#15).
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0]), np.array([0.5, 0.1, 0.9]), np.array([0.0, 3.0, 1.5])
-    signals = (lexical, dense, sentences, np.array([0.3, 0.6, 0.0]), np.array([1.0, 0.0, 1.0]))
+    signals = (lexical, dense, sentences, _coverage(3, np.array([0.3, 0.6, 0.0])), np.array([1.0, 0.0, 1.0]))
     plain = dict(zip(FEATURES, chunk_features(layout, *signals, names_outlet=False, asks_quantity=True).T,
                      strict=True))
     named = dict(zip(FEATURES, chunk_features(layout, *signals, names_outlet=True, asks_quantity=True).T,
                      strict=True))
-    assert set(UNNAMED) < set(FEATURES) and len(FEATURES) == 24
+    assert set(UNNAMED) < set(FEATURES) and len(FEATURES) == 26
     for name in UNNAMED:
         assert plain[f"{name}_unnamed"].tolist() == pytest.approx(plain[name].tolist()), name
         assert named[f"{name}_unnamed"].tolist() == [0.0, 0.0, 0.0], name
@@ -232,6 +254,6 @@ def test_questions_naming_no_outlet_get_their_own_copies_of_the_signals() -> Non
 
 def test_an_empty_collection_has_an_empty_layout() -> None:
     layout = ChunkLayout.of([])
-    empty = chunk_features(layout, *(np.zeros(0),) * 4, term_coverage([], 0), names_outlet=False,
+    empty = chunk_features(layout, *(np.zeros(0),) * 3, _coverage(0), np.zeros(0), names_outlet=False,
                            asks_quantity=False)
     assert layout.n_articles == 0 and empty.shape == (0, len(FEATURES))

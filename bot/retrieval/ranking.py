@@ -43,6 +43,7 @@ BASE_FEATURES = (
     "sentence_share",       # best-sentence BM25 / the best such score for this question
     "first_chunk",          # 1 for the article's first chunk
     "term_coverage",        # the IDF-weighted share of the question's distinct terms that the chunk holds
+    "window_coverage",      # the same for the chunk with its neighbours in the article (the terms nearby)
     "quantity_figure",      # 1 when the question asks how much/many and the chunk holds a figure (a digit)
 )
 #: Signals weighed apart when the question names no outlet: all of them. The benchmark's questions name outlets
@@ -70,6 +71,9 @@ class ChunkLayout:
     by_article: np.ndarray
     starts: np.ndarray
     sizes: np.ndarray
+    #: Per chunk, the chunk before and after it in its article (itself at either end of the article).
+    previous: np.ndarray
+    following: np.ndarray
 
     @classmethod
     def of(cls, passages: list[Passage]) -> ChunkLayout:
@@ -79,11 +83,15 @@ class ChunkLayout:
         starts = np.flatnonzero(np.r_[True, np.diff(article[by_article]) != 0]) if len(article) else article
         sizes = np.diff(np.r_[starts, len(article)]).astype(np.int64)
         position = np.zeros(len(passages), dtype=np.float64)
+        previous = np.arange(len(passages), dtype=np.int64)
+        following = previous.copy()
         for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
-            members = by_article[start:start + size].tolist()
-            for rank, i in enumerate(sorted(members, key=lambda i: passages[i].start)):
+            members = sorted(by_article[start:start + size].tolist(), key=lambda i: passages[i].start)
+            for rank, i in enumerate(members):
                 position[i] = rank
-        return cls(position, article, by_article, starts, sizes)
+            previous[members[1:]] = members[:-1]
+            following[members[:-1]] = members[1:]
+        return cls(position, article, by_article, starts, sizes, previous, following)
 
     @property
     def n_articles(self) -> int:
@@ -136,12 +144,12 @@ def dense_features(layout: ChunkLayout, dense: np.ndarray) -> Columns:
 
 
 def lexical_features(layout: ChunkLayout, lexical: np.ndarray, sentences: np.ndarray,
-                     coverage: np.ndarray) -> Columns:
+                     coverage: Columns) -> Columns:
+    """The word-based features; ``coverage``: ``coverage_features`` of the same text."""
     lexical_rrf = rrf(lexical) * (lexical > 0)
     return {"lexical_rrf": lexical_rrf, "sentence_rrf": rrf(sentences) * (sentences > 0),
             "article_lexical_rrf": layout.article_best(lexical_rrf),
-            "lexical_share": _share(lexical), "sentence_share": _share(sentences),
-            "term_coverage": coverage.astype(np.float64)}
+            "lexical_share": _share(lexical), "sentence_share": _share(sentences), **coverage}
 
 
 def quantity_features(figures: np.ndarray, *, asks_quantity: bool) -> Columns:
@@ -168,8 +176,33 @@ def term_coverage(holders: list[np.ndarray], n_chunks: int) -> np.ndarray:
     return covered / idf.sum()
 
 
+def window_coverage(holders: list[np.ndarray], layout: ChunkLayout) -> np.ndarray:
+    """``term_coverage`` of each chunk read together with the chunks before and after it in its article: a
+    lead's question words are often split over its first two chunks. A term held by chunk h is in the window
+    of h and of h's two neighbours, so each term marks those. (Deduplicating each term's window chunks with
+    np.unique instead took 6 times as long: common terms are held by thousands of chunks.)"""
+    n_chunks = len(layout.position)
+    covered = np.zeros(n_chunks)
+    if not holders:
+        return covered
+    idf = np.log1p(n_chunks / (1.0 + np.array([len(chunks) for chunks in holders])))  # the terms' own rarity
+    for weight, chunks in zip(idf.tolist(), holders, strict=True):
+        if len(chunks):
+            near = np.zeros(n_chunks, dtype=bool)
+            near[chunks] = near[layout.previous[chunks]] = near[layout.following[chunks]] = True
+            covered += weight * near
+    return covered / idf.sum()
+
+
+def coverage_features(holders: list[np.ndarray], layout: ChunkLayout) -> Columns:
+    """The coverages of one text's distinct terms (``holders``: per term, the chunks that hold it): per chunk and
+    per window of a chunk with its neighbours."""
+    return {"term_coverage": term_coverage(holders, len(layout.position)),
+            "window_coverage": window_coverage(holders, layout)}
+
+
 def chunk_features(layout: ChunkLayout, lexical: np.ndarray, dense: np.ndarray, sentences: np.ndarray,
-                   coverage: np.ndarray, figures: np.ndarray, *, names_outlet: bool, asks_quantity: bool) -> np.ndarray:
+                   coverage: Columns, figures: np.ndarray, *, names_outlet: bool, asks_quantity: bool) -> np.ndarray:
     """One row of FEATURES per chunk, from the raw signals of one question (BM25, cosine, best-sentence BM25, term
     coverage, which chunks hold a figure), whether it asks for a quantity and whether it names an outlet (the
     ``_unnamed`` copies: the values, or 0 when it does)."""
