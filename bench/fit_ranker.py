@@ -2,13 +2,14 @@
 
 For every query with evidence, the chunks the retriever may return (named outlets applied) that rank in the top
 CANDIDATES of any of the three signals, plus the evidence chunks, become rows of ``bot.retrieval.ranking.FEATURES``;
-a chunk is relevant when it holds a gold fact (the benchmark's own substring rule). Class-balanced logistic
-regressions weigh the features: one on the questions that name an outlet, one on those that name none (see
-``fit``). Two kinds of question go in: the benchmark's dev split (which quotes the
-articles' wording and names outlets) and the free-form sets written as readers ask (``--freeform``, default
-``tests/data/freeform_large_*.json``). Never ``tests/data/freeform_dev.json``: those 72 questions stay an untouched
-check, and the benchmark's held-out split is for checking too. ``make eval-freeform`` (``bench/crossval_ranker.py``)
-cross-validates the same fit; ranker.json records the files, their sha256, the fold count and the date.
+a chunk is relevant when it holds a gold fact (the benchmark's own substring rule). A listwise loss (each question's
+relevant chunks against its other candidates, ``fit_listwise``) weighs the features: one fit on the questions that
+name an outlet, one on those that name none (see ``fit``). Two kinds of question go in: the benchmark's dev split
+(which quotes the articles' wording and names outlets) and the free-form sets written as readers ask
+(``--freeform``, default ``tests/data/freeform_large_*.json``). Never ``tests/data/freeform_dev.json``: those 72
+questions stay an untouched check, and the benchmark's held-out split is for checking too. ``make eval-freeform``
+(``bench/crossval_ranker.py``) cross-validates the same fit; ranker.json records the files, their sha256, the fold
+count and the date.
 
     make fit-ranker          # = .venv/bin/python bench/fit_ranker.py
     .venv/bin/python bench/fit_ranker.py --freeform /tmp/part_a.json --freeform /tmp/part_b.json
@@ -42,7 +43,7 @@ from bot.evaluation.multihop import (  # noqa: E402
     sha256_of,
     sync_collection,
 )
-from bot.retrieval.ranking import BASE_FEATURES, FEATURES, RANKER_FILE, LinearRanker, fit_logistic  # noqa: E402
+from bot.retrieval.ranking import BASE_FEATURES, FEATURES, RANKER_FILE, LinearRanker, fit_listwise  # noqa: E402
 from bot.retrieval.retriever import HybridRetriever  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
@@ -125,8 +126,7 @@ def query_rows(training: Training, query: EvalQuery) -> Rows:
 
 
 def _fit_base(rows: Sequence[Rows]) -> np.ndarray:
-    matrix = np.vstack([features[:, BASE_COLUMNS] for features, _, _ in rows])
-    return fit_logistic(matrix, np.concatenate([labels for _, labels, _ in rows]))
+    return fit_listwise([(features[:, BASE_COLUMNS], labels) for features, labels, _ in rows])
 
 
 def fit(rows: Sequence[Rows], about: dict | None = None) -> LinearRanker:
@@ -147,6 +147,7 @@ def provenance(files: Sequence[tuple[Path, int]], rows: Sequence[Rows], folds: i
         "files": [{"path": _shown(path), "sha256": sha256_of(path), "queries": n} for path, n in files],
         "queries": sum(n for _, n in files), "rows": sum(len(t) for _, t, _ in rows),
         "relevant_rows": int(sum(t.sum() for _, t, _ in rows)), "candidates_per_signal": CANDIDATES,
+        "objective": "listwise: softmax over each question's candidates (bot.retrieval.ranking.fit_listwise)",
         "queries_naming_an_outlet": sum(named for _, _, named in rows), "min_unnamed": MIN_UNNAMED,
         "crossval_folds": folds, "crossval_grouping": "free-form questions grouped by evidence article (union-find)",
         "crossval_command": "make eval-freeform", "command": "make fit-ranker",

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli.app import cli
 from bot.evaluation.multihop import EvalDataError, load_corpus, load_queries
+from bot.retrieval.ranking import FEATURES
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "data"
@@ -54,7 +55,7 @@ def test_eval_json_on_the_tiny_corpus(cli_env: dict[str, str], tmp_path: Path) -
     assert null["hits@4"] is None and null["false_abstention"] is None and null["null_abstention"] in (0.0, 1.0)
     assert report["by_type"]["comparison_query"]["null_abstention"] is None
     assert report["settings"]["header_included"] is True and report["settings"]["k"] == 10
-    assert report["settings"]["ranker"].startswith("linear fusion of 20 features, fitted on dev.json")
+    assert report["settings"]["ranker"].startswith(f"linear fusion of {len(FEATURES)} features, fitted on dev.json")
 
     # The corpus went into its own collection: the user's collection is still empty.
     listed = CliRunner().invoke(cli, ["sources", "--json"], env=cli_env, catch_exceptions=False)

@@ -23,7 +23,7 @@ def _rows(rng: np.random.Generator, informative: str, named: bool, queries: int)
 
 def test_each_kind_of_question_is_scored_by_its_own_fit() -> None:
     rng = np.random.default_rng(3)
-    ranker = fit(_rows(rng, "lexical_share", True, 80) + _rows(rng, "cosine", False, 80))
+    ranker = fit(_rows(rng, "lexical_share", True, 200) + _rows(rng, "cosine", False, 200))
     weights = dict(zip(FEATURES, ranker.weights, strict=True))
     named = {name: weights[name] for name in BASE_FEATURES}
     unnamed = {name: weights[name] + weights[f"{name}_unnamed"] for name in BASE_FEATURES}

@@ -62,8 +62,10 @@ def test_ask_json_reports_answerer_notice_and_checks(ingested: Path, fake_llm: F
                                                      monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     fake_llm.script = [Step("The barrier will cost $312 million [1]. Putin praised it [8].")]
-    # The question names the budget, so the passage that holds it ranks first whatever the ranker's weights.
-    question = "What budget did the council approve for the flood barrier?"
+    # The question uses the words of the sentence that gives the budget, so the passage holding it ranks first
+    # whatever the ranker's weights (with only "the council" and "the flood barrier", the story's next chunk
+    # came within 0.003 of it, and the ranker fitted for #15 item 6 put it first).
+    question = "What budget did Port Aldren City Council approve for the tidal flood barrier?"
     asked = _run(_env(ingested, fake_llm), "ask", question, "--json")
     assert asked.exit_code == 0, asked.output
     result = json.loads(asked.stdout)

@@ -20,10 +20,13 @@ from bot.retrieval.ranking import (
     RankerFileError,
     chunk_features,
     dense_features,
-    fit_logistic,
+    fit_listwise,
     lexical_features,
     position_features,
+    quantity_features,
     rrf,
+    term_coverage,
+    window_coverage,
 )
 from ingest.types import Passage
 
@@ -33,6 +36,12 @@ DATA = Path(__file__).parent / "data"
 def _passage(article: str, start: int) -> Passage:
     return Passage(chunk_id=f"{article}-{start}", article_id=article, title="t", url=None, published_at=None,
                    publisher=None, original=None, text="x", start=start, end=start + 1, score=0.0)
+
+
+def _coverage(n: int, values: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Both coverage columns, all ``values`` (default zeros)."""
+    values = np.zeros(n) if values is None else values
+    return {"term_coverage": values, "window_coverage": values}
 
 
 def test_rrf_is_an_rrf_term_times_k() -> None:
@@ -46,12 +55,17 @@ def test_layout_knows_positions_and_articles_whatever_the_storage_order() -> Non
     assert layout.position.tolist() == [2, 0, 0, 1]
     assert layout.article.tolist() == [0, 1, 0, 0] and layout.n_articles == 2
     assert layout.article_best(np.array([1.0, 7.0, 3.0, 2.0])).tolist() == [3.0, 7.0, 3.0, 3.0]
+    # Article a reads chunk 2 (start 0), chunk 3 (250), chunk 0 (500); b is one chunk, its own neighbour.
+    assert layout.previous.tolist() == [3, 1, 2, 2] and layout.following.tolist() == [0, 1, 3, 0]
 
 
 def test_features_of_three_chunks_worked_by_hand() -> None:
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0]), np.array([0.5, 0.1, 0.9]), np.array([0.0, 3.0, 1.5])
-    rows = {name: chunk_features(layout, lexical, dense, sentences, names_outlet=True)[:, i]
+    coverage = {"term_coverage": np.array([0.25, 1.0, 0.0]), "window_coverage": np.array([1.0, 1.0, 0.0])}
+    figures = np.array([1.0, 0.0, 1.0])
+    rows = {name: chunk_features(layout, lexical, dense, sentences, coverage, figures, names_outlet=True,
+                                 asks_quantity=True)[:, i]
             for i, name in enumerate(FEATURES)}
     k = RRF_K
     # BM25 ranks: chunk 1 first, chunk 0 second; chunk 2 has no query word, so its term is 0 despite rank 3.
@@ -66,27 +80,89 @@ def test_features_of_three_chunks_worked_by_hand() -> None:
     assert rows["lexical_share"].tolist() == pytest.approx([0.5, 1.0, 0.0])
     assert rows["cosine"].tolist() == pytest.approx([0.5, 0.1, 0.9])
     assert rows["sentence_share"].tolist() == pytest.approx([0.0, 1.0, 0.5])
+    assert rows["term_coverage"].tolist() == pytest.approx([0.25, 1.0, 0.0])
+    assert rows["window_coverage"].tolist() == pytest.approx([1.0, 1.0, 0.0])
+    assert rows["quantity_figure"].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_a_figure_counts_only_for_a_question_asking_for_a_quantity() -> None:
+    figures = np.array([1.0, 0.0])
+    assert quantity_features(figures, asks_quantity=True)["quantity_figure"].tolist() == [1.0, 0.0]
+    assert quantity_features(figures, asks_quantity=False)["quantity_figure"].tolist() == [0.0, 0.0]
+
+
+def test_term_coverage_worked_by_hand() -> None:
+    # 9 chunks; term A is held by chunks 0 and 1 (idf log(1 + 9/3) = log 4), term B by chunks 0-7 (idf log 2).
+    rare, common = np.array([0, 1]), np.arange(8)
+    coverage = term_coverage([rare, common], 9)
+    both = np.log(4) + np.log(2)
+    assert coverage[0] == pytest.approx(1.0)
+    assert coverage[1] == pytest.approx(1.0)
+    assert coverage[2] == pytest.approx(np.log(2) / both) == pytest.approx(1 / 3)
+    assert coverage[8] == 0.0
+    # A term no chunk holds counts in the whole (idf log 10) but covers nothing.
+    assert term_coverage([rare, np.zeros(0, dtype=int)], 9)[0] == pytest.approx(np.log(4) / (np.log(4) + np.log(10)))
+    assert term_coverage([], 3).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_window_coverage_reads_a_chunk_with_its_neighbours() -> None:
+    # Article a: chunks 0, 1, 2 in order; article b: chunk 3. Term X is in chunk 0, term Y in chunk 1.
+    layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("a", 200), _passage("b", 0)])
+    x, y = np.array([0]), np.array([1])
+    assert term_coverage([x, y], 4).tolist() == pytest.approx([0.5, 0.5, 0.0, 0.0])  # equal rarity: half each
+    window = window_coverage([x, y], layout)
+    assert window.tolist() == pytest.approx([1.0, 1.0, 0.5, 0.0]), "chunk 2 sees Y next door; b sees neither"
+    assert window_coverage([], layout).tolist() == [0.0] * 4
 
 
 def test_features_when_no_word_matches_are_zero_not_nan() -> None:
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 9)])
-    rows = chunk_features(layout, np.zeros(2), np.array([0.2, 0.3]), np.zeros(2), names_outlet=False)
+    rows = chunk_features(layout, np.zeros(2), np.array([0.2, 0.3]), np.zeros(2),
+                          _coverage(2), np.zeros(2), names_outlet=False,
+                          asks_quantity=True)
     assert np.isfinite(rows).all()
+
+
+def _questions(rng: np.random.Generator, n: int, columns: list) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n`` questions of 30 candidates, 2 relevant; ``columns`` make each feature column from the labels."""
+    out = []
+    for _ in range(n):
+        labels = np.zeros(30)
+        labels[rng.choice(30, size=2, replace=False)] = 1.0
+        out.append((np.stack([column(labels) for column in columns], axis=1), labels))
+    return out
 
 
 def test_fitter_weighs_an_informative_feature_up_and_a_misleading_one_down() -> None:
     rng = np.random.default_rng(7)
-    labels = (rng.random(4000) < 0.05).astype(float)  # rare relevant rows, as in retrieval
-    helpful = labels * 1.5 + rng.normal(size=4000)
-    misleading = -labels * 1.5 + rng.normal(size=4000)
-    noise = rng.normal(size=4000)
-    weights = fit_logistic(np.stack([helpful, misleading, noise], axis=1), labels)
+    questions = _questions(rng, 150, [lambda y: 1.5 * y + rng.normal(size=len(y)),
+                                      lambda y: -1.5 * y + rng.normal(size=len(y)),
+                                      lambda y: rng.normal(size=len(y))])
+    weights = fit_listwise(questions)
     assert weights[0] > 0.5 and weights[1] < -0.5 and abs(weights[2]) < 0.2, weights
 
 
-def test_fitter_refuses_a_single_class() -> None:
+def test_fitter_ranks_within_each_question_not_across_questions() -> None:
+    # A feature that is high for every candidate of questions with many relevant candidates, but lower for the
+    # relevant ones *within* each question (Simpson's paradox): a pointwise fit of relevant vs irrelevant rows
+    # across questions weighs it up, and so puts irrelevant chunks first; a ranking loss weighs it down.
+    rng = np.random.default_rng(11)
+    questions = []
+    for i in range(200):
+        easy = i % 2 == 0
+        labels = (rng.random(30) < (0.5 if easy else 0.07)).astype(float)
+        labels[0], labels[1] = 1.0, 0.0  # at least one of each
+        offset = 4.0 if easy else 0.0
+        paradox = offset - labels + 0.3 * rng.normal(size=30)
+        noise = rng.normal(size=30)
+        questions.append((np.stack([paradox, noise], axis=1), labels))
+    weights = fit_listwise(questions)
+    assert weights[0] < -0.5, f"within each question the relevant candidates score lower on it: {weights}"
+
+
+def test_fitter_refuses_questions_without_both_kinds() -> None:
     with pytest.raises(ValueError, match="both relevant and irrelevant"):
-        fit_logistic(np.ones((5, 2)), np.zeros(5))
+        fit_listwise([(np.ones((5, 2)), np.zeros(5)), (np.ones((3, 2)), np.ones(3))])
 
 
 def test_shipped_weights_match_the_features_and_say_how_they_were_fitted() -> None:
@@ -102,9 +178,15 @@ def test_shipped_weights_match_the_features_and_say_how_they_were_fitted() -> No
     assert all(len(entry["sha256"]) == 64 and entry["queries"] > 0 for entry in about["files"]), about["files"]
     assert about["queries"] == sum(entry["queries"] for entry in about["files"])
     assert about["crossval_folds"] >= 2 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", about["fitted_at"]), about
-    # Every signal helps: a negative weight on one of them would mean the fit went wrong.
-    for name in ("lexical_rrf", "dense_rrf", "sentence_rrf", "lexical_share", "cosine", "sentence_share"):
-        assert ranker.weights[FEATURES.index(name)] > 0, name
+    # Every signal helps: a negative weight on one of them would mean the fit went wrong. Each signal enters
+    # twice (its RRF term and its strength), and the listwise fit may split such a correlated pair unevenly
+    # (sentence_rrf −0.7 with sentence_share +4.8), so each pair's sum is what must be positive.
+    for rank_term, strength in (("lexical_rrf", "lexical_share"), ("dense_rrf", "cosine"),
+                                ("sentence_rrf", "sentence_share")):
+        assert ranker.effective_weight(rank_term, names_outlet=True) + ranker.effective_weight(
+            strength, names_outlet=True) > 0, rank_term
+    for named in (True, False):
+        assert ranker.effective_weight("term_coverage", names_outlet=named) > 0, named
 
 
 def test_shipped_weights_were_fitted_on_the_free_form_files_that_are_here() -> None:
@@ -142,10 +224,14 @@ def test_scoring_by_parts_equals_scoring_the_whole_feature_matrix(named: bool) -
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0), _passage("c", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0, 1.0]), np.array([0.5, 0.1, 0.9, 0.3]), np.zeros(4)
     ranker = LinearRanker(np.linspace(-1.0, 2.0, len(FEATURES)), 0.01)
+    coverage = {"term_coverage": np.array([0.5, 1.0, 0.0, 0.2]), "window_coverage": np.array([1.0, 1.0, 0.2, 0.2])}
+    figures = np.array([0.0, 1.0, 1.0, 0.0])
     by_parts = (ranker.partial(position_features(layout), names_outlet=named)
                 + ranker.partial(dense_features(layout, dense), names_outlet=named)
-                + ranker.partial(lexical_features(layout, lexical, sentences), names_outlet=named))
-    whole = chunk_features(layout, lexical, dense, sentences, names_outlet=named)
+                + ranker.partial(lexical_features(layout, lexical, sentences, coverage), names_outlet=named)
+                + ranker.partial(quantity_features(figures, asks_quantity=True), names_outlet=named))
+    whole = chunk_features(layout, lexical, dense, sentences, coverage, figures, names_outlet=named,
+                           asks_quantity=True)
     assert by_parts.tolist() == pytest.approx(ranker.score(whole).tolist())
 
 
@@ -154,9 +240,12 @@ def test_questions_naming_no_outlet_get_their_own_copies_of_the_signals() -> Non
     # weigh each signal apart for the two (#15).
     layout = ChunkLayout.of([_passage("a", 0), _passage("a", 100), _passage("b", 0)])
     lexical, dense, sentences = np.array([2.0, 4.0, 0.0]), np.array([0.5, 0.1, 0.9]), np.array([0.0, 3.0, 1.5])
-    plain = dict(zip(FEATURES, chunk_features(layout, lexical, dense, sentences, names_outlet=False).T, strict=True))
-    named = dict(zip(FEATURES, chunk_features(layout, lexical, dense, sentences, names_outlet=True).T, strict=True))
-    assert set(UNNAMED) < set(FEATURES) and len(FEATURES) == 20
+    signals = (lexical, dense, sentences, _coverage(3, np.array([0.3, 0.6, 0.0])), np.array([1.0, 0.0, 1.0]))
+    plain = dict(zip(FEATURES, chunk_features(layout, *signals, names_outlet=False, asks_quantity=True).T,
+                     strict=True))
+    named = dict(zip(FEATURES, chunk_features(layout, *signals, names_outlet=True, asks_quantity=True).T,
+                     strict=True))
+    assert set(UNNAMED) < set(FEATURES) and len(FEATURES) == 26
     for name in UNNAMED:
         assert plain[f"{name}_unnamed"].tolist() == pytest.approx(plain[name].tolist()), name
         assert named[f"{name}_unnamed"].tolist() == [0.0, 0.0, 0.0], name
@@ -165,5 +254,6 @@ def test_questions_naming_no_outlet_get_their_own_copies_of_the_signals() -> Non
 
 def test_an_empty_collection_has_an_empty_layout() -> None:
     layout = ChunkLayout.of([])
-    empty = chunk_features(layout, *(np.zeros(0),) * 3, names_outlet=False)
+    empty = chunk_features(layout, *(np.zeros(0),) * 3, _coverage(0), np.zeros(0), names_outlet=False,
+                           asks_quantity=False)
     assert layout.n_articles == 0 and empty.shape == (0, len(FEATURES))

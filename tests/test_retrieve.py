@@ -19,6 +19,7 @@ from bot.settings import BotSettings
 from ingest.articles import read_article_file
 from ingest.embedder import MiniLMEmbeddings
 from ingest.outlets import OutletRegistry
+from ingest.search_index import header, query_tokens
 from ingest.types import IngestReport
 from tests.conftest import SAMPLES
 
@@ -248,3 +249,63 @@ def test_each_round_of_slots_is_ordered_by_how_well_each_passage_serves_its_part
     # it takes one place. The limit cuts the order short.
     assert _slots([part_a, part_b], limit=10) == [2, 0, 1]
     assert _slots([part_a, part_b], limit=2) == [2, 0]
+
+
+def _only(weights: dict[str, float]) -> LinearRanker:
+    return LinearRanker(np.array([weights.get(name, 0.0) for name in FEATURES]), 0.01)
+
+
+def test_term_coverage_counts_each_question_word_once_weighted_by_rarity(sample_desk: Newsdesk) -> None:
+    # A reader's paraphrase is answered by the chunk holding most of its words, not the one repeating one (#15).
+    retriever = sample_desk.retriever()
+    column = retriever.features("flood barrier council vote")[0][:, FEATURES.index("term_coverage")]
+    # The words as BM25 indexes them: stemmed, over the chunk's title, outlet and date header and its text.
+    indexed = [set(query_tokens(f"{header(p)}\n{p.text}")) for p in retriever.index.passages]
+    holds_all = np.array([set(query_tokens("flood barrier council vote")) <= words for words in indexed])
+    assert holds_all.any() and not holds_all.all()
+    assert column[holds_all].tolist() == pytest.approx([1.0] * int(holds_all.sum()))
+    assert (column[~holds_all] < 1.0).all() and (column >= 0.0).all()
+    unknown = retriever.features("zyzzyvas quokkas")[0][:, FEATURES.index("term_coverage")]
+    assert unknown.tolist() == [0.0] * len(indexed), "words no chunk holds cover nothing"
+
+
+def _article(folder: Path, name: str, title: str, body: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.txt").write_text(f"---\ntitle: {title}\nurl: https://example.org/{name}\n"
+                                        f"published_at: 2026-10-14T08:30:00Z\n---\n{body}\n", encoding="utf-8")
+
+
+def test_a_question_asking_how_many_favours_chunks_with_a_figure(tmp_path: Path, embeddings: MiniLMEmbeddings,
+                                                                 monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _article(tmp_path / "news", "figure", "Plant hiring", "The battery plant will hire 420 workers next spring.")
+    _article(tmp_path / "news", "words", "Plant hiring", "The battery plant will hire local workers next spring.")
+    desk = Newsdesk(BotSettings(data_dir=tmp_path / "d"), embeddings=embeddings)
+    desk.ingest([tmp_path / "news"])
+    index = desk.retriever().index
+
+    def first(weight: float, question: str) -> str:
+        ranker = _only({"quantity_figure": weight, "quantity_figure_unnamed": weight})
+        retriever = HybridRetriever(index, desk.registry, desk.embeddings.embed, ranker=ranker)
+        return retriever.retrieve(question, k=1).passages[0].text
+
+    assert "420" in first(1.0, "How many workers will the battery plant hire?")
+    assert "420" not in first(-1.0, "How many workers will the battery plant hire?")
+    assert first(1.0, "Which workers will the battery plant hire?") == first(
+        -1.0, "Which workers will the battery plant hire?"), "no quantity asked: the figure weighs nothing"
+
+
+@pytest.mark.parametrize("question", [pytest.param("How many jobs will the battery plant bring?", id="quantity"),
+                                      pytest.param("why did the ferry workers strike", id="why")])
+def test_retrieve_scores_what_the_fitter_sees(sample_desk: Newsdesk, question: str) -> None:
+    # bench/fit_ranker.py fits on ``features``; ``retrieve`` scores the same features group by group. A signal
+    # left out of one of them (the coverage, the figure) would change the first passage.
+    index = sample_desk.retriever().index
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        ranker = LinearRanker(rng.normal(size=len(FEATURES)), 0.01)
+        retriever = HybridRetriever(index, sample_desk.registry, sample_desk.embeddings.embed, ranker=ranker)
+        features, _ = retriever.features(question)
+        allowed = np.flatnonzero(retriever.candidates(question))
+        best = allowed[np.argmax(ranker.score(features)[allowed])]
+        assert retriever.retrieve(question, k=1).passages[0].chunk_id == index.passages[best].chunk_id

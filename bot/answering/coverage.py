@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from bot.answering.roles import ROLE_STEMS
 from bot.answering.text import STOPWORDS, content_terms
+from bot.retrieval.query import asks_quantity
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -89,11 +90,6 @@ _FAMILIES = tuple(
         "forgive forgave", "forbid forbade", "stand stood", "understand understood", "sit sat", "sleep slept",
     )
 )
-_QUANTITY = re.compile(
-    r"\bhow\s+(?:many|much|large|big|long|far|old|high|tall|fast|often)\b|\bnumber\s+of\b|"
-    r"\bwhat\s+(?:percentage|percent|proportion|share|fraction|amount|sum|figure|total)\b",
-    re.I,
-)
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|half|third|quarter|"
@@ -155,7 +151,7 @@ def key_content(question: str) -> KeyContent:
             j -= 1
         noun = j >= 0 and words[j].lower() in _DETERMINER and not word[:1].isupper()
         terms.append(KeyTerm(re.sub(r"['’]s$", "", word), family, noun, name=i > 0 and word[:1].isupper()))
-    return KeyContent(tuple(terms), bool(_QUANTITY.search(question)))
+    return KeyContent(tuple(terms), asks_quantity(question))
 
 
 def stems_of(text: str) -> frozenset[str]:

@@ -36,6 +36,20 @@ _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
 
 
+#: A question asking for an amount: retrieval favours chunks with a figure for it, and the answerer wants a
+#: number in its quote (``bot/answering/coverage.py``).
+QUANTITY_QUESTION = re.compile(
+    r"\bhow\s+(?:many|much|large|big|long|far|old|high|tall|fast|often)\b|\bnumber\s+of\b|"
+    r"\bwhat\s+(?:percentage|percent|proportion|share|fraction|amount|sum|figure|total)\b",
+    re.I,
+)
+
+
+def asks_quantity(question: str) -> bool:
+    """Whether ``question`` asks how much, how many, what share…: ``"How many people died?"`` → True."""
+    return bool(QUANTITY_QUESTION.search(question))
+
+
 def month_number(name: str) -> int | None:
     """The month a matched name stands for: ``"Sept."`` → 9. Under ``re.I`` the patterns also match letters
     that only fold to ASCII ("ſeptember" with a long s, "oct" with the Kelvin sign K), which ``lower()`` keeps,

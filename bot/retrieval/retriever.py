@@ -23,6 +23,7 @@ from bot.retrieval.query import (
     DateSpec,
     OutletMatcher,
     OutletMention,
+    asks_quantity,
     find_dates,
     proper_names,
     single_names,
@@ -32,9 +33,11 @@ from bot.retrieval.ranking import (
     ChunkLayout,
     LinearRanker,
     chunk_features,
+    coverage_features,
     dense_features,
     lexical_features,
     position_features,
+    quantity_features,
 )
 from ingest.outlets import OutletRegistry
 from ingest.search_index import SearchIndex, query_tokens
@@ -94,6 +97,9 @@ class HybridRetriever:
         # Position scores depend on the question only through whether it names an outlet: both worked out once.
         self._position_score = {named: self.ranker.partial(position_features(self._layout), names_outlet=named)
                                 for named in (False, True)}
+        self._figures = np.array([any(c.isdigit() for c in p.text) for p in index.passages], dtype=bool)
+        self._quantity_score = {named: self.ranker.partial(quantity_features(self._figures, asks_quantity=True),
+                                                           names_outlet=named) for named in (False, True)}
         self._outlet_key = [self._key(p.original) for p in index.passages]
         # A chunk answers to its original outlet and its publisher, by registry name and by the name its
         # source gave (a corpus may call theathletic.com "The New York Times").
@@ -213,8 +219,7 @@ class HybridRetriever:
         question's score plus the same model's score of the part's own words (BM25 and best sentence;
         ``shared`` is the question's dense and position score, since embedding each part was measured and made
         multi-hop coverage worse: docs/retrieval-notes.md)."""
-        own = self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(text),
-                                                   self.index.sentence_scores(text)), names_outlet=named)
+        own = self.ranker.partial(self._lexical(text), names_outlet=named)
         scores = fused + PART_WEIGHT * (shared + own)
         return _best_first(np.flatnonzero(mask), scores, limit), scores
 
@@ -255,6 +260,26 @@ class HybridRetriever:
             allowed &= ~self._is_copy
         return allowed
 
+    def _lexical(self, text: str) -> dict[str, np.ndarray]:
+        """The word-based features of every chunk for ``text`` (a question or one part of it)."""
+        return lexical_features(self._layout, self.index.lexical_scores(text), self.index.sentence_scores(text),
+                                self._coverage(text))
+
+    def _coverage(self, text: str) -> dict[str, np.ndarray]:
+        """``coverage_features`` of every chunk for the distinct terms of ``text``, read from the BM25 index, which
+        holds each chunk's title, outlet and date with its text (a term outside its vocabulary: held by none).
+        The chunks holding a term are its column of bm25s' term-by-chunk score matrix (CSC: ``indptr`` delimits
+        each term's chunk numbers in ``indices``): a slice per term, where scoring each term alone over every
+        chunk took 3 times as long as BM25 itself."""
+        bm25, size = self.index.bm25, len(self.index)
+        if not size:
+            return coverage_features([], self._layout)
+        vocabulary, matrix = bm25.vocab_dict, bm25.scores
+        pointers, chunks = matrix["indptr"], matrix["indices"]
+        holders = [chunks[pointers[vocabulary[term]]:pointers[vocabulary[term] + 1]] if term in vocabulary
+                   else np.zeros(0, dtype=np.int64) for term in dict.fromkeys(query_tokens(text))]
+        return coverage_features(holders, self._layout)
+
     def _cosines(self, question: str) -> np.ndarray:
         return self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
 
@@ -264,7 +289,8 @@ class HybridRetriever:
         dense = self._cosines(question)
         named = any(m.keys for m in self.matcher.find(question))
         features = chunk_features(self._layout, self.index.lexical_scores(question), dense,
-                                  self.index.sentence_scores(question), names_outlet=named)
+                                  self.index.sentence_scores(question), self._coverage(question), self._figures,
+                                  names_outlet=named, asks_quantity=asks_quantity(question))
         return features, dense
 
     def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> Retrieval:
@@ -279,9 +305,9 @@ class HybridRetriever:
         named = bool(present)
         shared = self._position_score[named] + self.ranker.partial(dense_features(self._layout, dense),
                                                                    names_outlet=named)
-        fused = shared + self.ranker.partial(lexical_features(self._layout, self.index.lexical_scores(question),
-                                                              self.index.sentence_scores(question)),
-                                             names_outlet=named)
+        if asks_quantity(question):
+            shared = shared + self._quantity_score[named]
+        fused = shared + self.ranker.partial(self._lexical(question), names_outlet=named)
         dates = find_dates(question, today=filters.today if filters else None)
         if dates:
             # A date the question names steers like an outlet does: a fixed bonus, as large as a top RRF term
