@@ -130,6 +130,19 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
+    def chunks_holding(self, query: str) -> list[np.ndarray]:
+        """For each distinct term of ``query``, the numbers of the chunks whose BM25 entry holds it (a term
+        outside the vocabulary: none). They are the term's column of the term-by-chunk score matrix (CSC:
+        ``indptr`` delimits each term's chunk numbers in ``indices``), which a built ``bm25s.BM25`` keeps in its
+        ``scores`` dict and a loaded ``SavedBM25`` as attributes."""
+        if isinstance(self.bm25, SavedBM25):
+            pointers, chunks = self.bm25.indptr, self.bm25.indices
+        else:
+            pointers, chunks = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        vocabulary = self.bm25.vocab_dict
+        return [chunks[pointers[vocabulary[term]]:pointers[vocabulary[term] + 1]] if term in vocabulary
+                else np.zeros(0, dtype=np.int64) for term in dict.fromkeys(query_tokens(query))]
+
     def lexical_scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for ``query`` (zeros when nothing matches)."""
         tokens = query_tokens(query)

@@ -267,18 +267,11 @@ class HybridRetriever:
 
     def _coverage(self, text: str) -> dict[str, np.ndarray]:
         """``coverage_features`` of every chunk for the distinct terms of ``text``, read from the BM25 index, which
-        holds each chunk's title, outlet and date with its text (a term outside its vocabulary: held by none).
-        The chunks holding a term are its column of bm25s' term-by-chunk score matrix (CSC: ``indptr`` delimits
-        each term's chunk numbers in ``indices``): a slice per term, where scoring each term alone over every
-        chunk took 3 times as long as BM25 itself."""
-        bm25, size = self.index.bm25, len(self.index)
-        if not size:
+        holds each chunk's title, outlet and date with its text: a slice of the index per term, where scoring
+        each term alone over every chunk took 3 times as long as BM25 itself."""
+        if not len(self.index):
             return coverage_features([], self._layout)
-        vocabulary, matrix = bm25.vocab_dict, bm25.scores
-        pointers, chunks = matrix["indptr"], matrix["indices"]
-        holders = [chunks[pointers[vocabulary[term]]:pointers[vocabulary[term] + 1]] if term in vocabulary
-                   else np.zeros(0, dtype=np.int64) for term in dict.fromkeys(query_tokens(text))]
-        return coverage_features(holders, self._layout)
+        return coverage_features(self.index.chunks_holding(text), self._layout)
 
     def _cosines(self, question: str) -> np.ndarray:
         return self.index.dense_scores(np.asarray(self._embed([question]), dtype=np.float32)[0])
