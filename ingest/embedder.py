@@ -195,12 +195,14 @@ class MiniLMEmbeddings(Embeddings):
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
         encodings = self._tokenizer.encode_batch(texts)
+        # Chosen per call, not per batch: an ingest's batches of 2 long chunks must not make the question session.
+        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
         for batch in word_piece_batches([len(e.ids) for e in encodings], self.batch_size):
-            out[batch] = self._embed_batch([encodings[i] for i in batch])
+            out[batch] = self._embed_batch([encodings[i] for i in batch], session)
         return out
 
-    def _embed_batch(self, encodings: list[Encoding]) -> np.ndarray:
+    def _embed_batch(self, encodings: list[Encoding], session: ort.InferenceSession) -> np.ndarray:
         # Padded to the batch's longest text (as the tokenizer's own padding would: [PAD] is id 0).
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -208,7 +210,6 @@ class MiniLMEmbeddings(Embeddings):
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
-        session = self._query_session if len(encodings) <= QUERY_BATCH else self._session
         hidden = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]

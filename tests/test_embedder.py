@@ -112,7 +112,7 @@ def test_batches_stay_within_the_word_piece_budget_and_vectors_do_not_depend_on_
         assert recorder.shapes and all(n * width <= BATCH_WORD_PIECES for n, width in recorder.shapes), recorder.shapes
         assert any(n == 32 for n, _ in recorder.shapes), f"short texts still go 32 at a time: {recorder.shapes}"
         encodings = embeddings._tokenizer.encode_batch(long_ones[:32])
-        one_batch = embeddings._embed_batch(encodings)  # what the embedder used to run: up to 32 texts at once
+        one_batch = embeddings._embed_batch(encodings, recorder._session)  # as before: 32 texts at once
     finally:
         embeddings.__dict__["_session"] = recorder._session
     assert np.array_equal(vectors[[texts.index(t) for t in long_ones[:32]]], one_batch), "bit-identical vectors"
@@ -143,3 +143,13 @@ def test_word_piece_batches_cover_each_text_once_within_both_limits(lengths: lis
         assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= most_word_pieces, batch
     ordered = [lengths[i] for batch in batches for i in batch]
     assert ordered == sorted(ordered), "shortest first, so each batch wastes little padding"
+
+
+def test_batches_of_two_long_chunks_in_an_ingest_never_make_the_question_session() -> None:
+    # With a budget of 2 full-length chunks per batch, choosing the session per batch sent most of an ingest
+    # through the question session, and made both sessions (each holds its own copy of the model).
+    embedder = MiniLMEmbeddings()
+    long_ones = [t for t in _sample_chunks(embedder) if embedder.count_word_pieces(t) > BATCH_WORD_PIECES // 3][:6]
+    assert len(long_ones) == 6, "the samples have long chunks"
+    embedder.embed(long_ones)
+    assert "_query_session" not in vars(embedder) and "_session" in vars(embedder), "one session, the batch one"
