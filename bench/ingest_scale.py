@@ -95,6 +95,8 @@ def main() -> None:
         report = desk.ingest([corpus], fmt="multihop")
         ingest_s, ingest_cpu = time.perf_counter() - started, time.process_time() - cpu
         ingest_peak = peak_mb()
+        # Said now: on a loaded machine the raw embedder's run that follows takes as long again.
+        print(f"ingest: {ingest_s:.0f} s, peak RSS {ingest_peak:.0f} MB", file=sys.stderr, flush=True)
         sampler.phase = "raw embedder"
         by_article: dict[str, list[str]] = defaultdict(list)
         for passage in desk.store.export_chunks().passages:

@@ -114,6 +114,8 @@ class Newsdesk:
         self.registry = registry or OutletRegistry.load(settings.data_dir, cache_dir=settings.cache_folder)
         if embeddings is not None:  # a loaded model can be shared, e.g. between chats or tests
             self.__dict__["embeddings"] = embeddings
+        #: An embedder the desk made itself is its own to trim after an ingest; a shared one may be busy elsewhere.
+        self._owns_embeddings = embeddings is None
         self._retriever: HybridRetriever | None = None
         self._retriever_lock = threading.Lock()
         self._retriever_revision: StoreRevision | None = None
@@ -166,6 +168,7 @@ class Newsdesk:
     def _save_snapshot(self) -> list[ArticleRecord]:
         """The store's article records, saved as the collection's snapshot with its chunk fingerprint (the writer
         lock held, so nothing writes between the revision read here and the reads of the store)."""
+        from ingest.article_bodies import bodies_path, save_bodies
         from ingest.search_index import fingerprint
         from ingest.snapshot import Snapshot, new_revision, save_snapshot, snapshot_path, store_revision
 
@@ -174,8 +177,10 @@ class Newsdesk:
         revision = store_revision(self.settings.chroma_dir) or new_revision(self.settings.chroma_dir)
         records = store.articles()
         ids = store.chunk_ids()
-        save_snapshot(snapshot_path(self.settings.data_dir, store.name),
-                      Snapshot(revision, store.name, fingerprint(ids), len(ids), tuple(records)))
+        path = snapshot_path(self.settings.data_dir, store.name)
+        # The bodies first: a reader that finds the snapshot current finds its bodies too.
+        save_bodies(bodies_path(path), revision=revision, collection=store.name, bodies=store.article_bodies())
+        save_snapshot(path, Snapshot(revision, store.name, fingerprint(ids), len(ids), tuple(records)))
         return records
 
     def _snapshot(self) -> Snapshot | None:
@@ -206,6 +211,8 @@ class Newsdesk:
                 count_word_pieces=self.embeddings.count_word_pieces, on_source=on_source, on_article=on_article,
             )
             if report.added or report.updated or report.linked:
+                if self._owns_embeddings and "embeddings" in self.__dict__:
+                    self.embeddings.release_batch_session()  # before the index build: their peaks do not add up
                 self._refresh_index()
             if not self.settings.chroma_url:
                 self._save_snapshot()
@@ -234,6 +241,17 @@ class Newsdesk:
     @_store_errors
     def article_body(self, article_id: str) -> str | None:
         """The full text of an ingested article (quotes are ``body[start:end]``)."""
+        if not self.settings.chroma_url and "store" not in self.__dict__:
+            # Served from the snapshot: its bodies, written with it, spare a bot chromadb (#14). Good at the store's
+            # present revision (as the store would answer) or at the one the answers come from (as they quoted).
+            from ingest.article_bodies import bodies_path, load_body
+            from ingest.snapshot import snapshot_path, store_revision
+
+            name = self.collection_name
+            body = load_body(bodies_path(snapshot_path(self.settings.data_dir, name)), article_id, collection=name,
+                             revisions=(store_revision(self.settings.chroma_dir), self._snapshot_revision))
+            if body is not None:
+                return body
         return self.store.article_body(article_id)
 
     @_store_errors
@@ -345,9 +363,11 @@ class Newsdesk:
             if index.exists():
                 shutil.rmtree(index)
                 removed.append(f"index {index}")
+            from ingest.article_bodies import bodies_path
             from ingest.snapshot import snapshot_path
 
             snapshot_path(self.settings.data_dir, name).unlink(missing_ok=True)
+            bodies_path(snapshot_path(self.settings.data_dir, name)).unlink(missing_ok=True)
             self.close()
             self._retriever, self._retriever_revision, self._snapshot_revision = None, None, None
         return removed
@@ -366,11 +386,19 @@ class Newsdesk:
         from ingest.search_index import load_or_build
 
         if self._snapshot_revision is not None:  # built from a snapshot: good while the store keeps its revision
-            from ingest.snapshot import store_revision
+            from ingest.snapshot import store_revision, writer_busy
 
             if self._retriever is not None and store_revision(self.settings.chroma_dir) == self._snapshot_revision:
                 return self._retriever
+            serving, served = self._retriever, self._snapshot_revision
             self._retriever, self._snapshot_revision = None, None
+            if (fast := self._retriever_from_snapshot()) is not None:
+                return fast
+            if serving is not None and writer_busy(self.settings.data_dir):
+                # Another process is writing, and writes a fresh snapshot when done: until then the last one
+                # answers, and a bot serving from snapshots never opens Chroma (#14).
+                self._retriever, self._snapshot_revision = serving, served
+                return serving
         if self._retriever is None and (fast := self._retriever_from_snapshot()) is not None:
             return fast
         now = time.monotonic()

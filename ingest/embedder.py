@@ -12,6 +12,7 @@ imports (about 90 ms, #16). ``ingest.embedder_langchain`` wraps it as a LangChai
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import importlib.util
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 if TYPE_CHECKING:  # imported when a model loads: `ingest.store` needs DIMENSION, not onnxruntime
     import onnxruntime as ort
@@ -68,6 +69,14 @@ def _checked(path: Path, expected: str) -> Path:
 
 #: Calls with at most this many texts are questions, embedded by the non-spinning session.
 QUERY_BATCH = 2
+#: Most word pieces in one batch, padding included: 2 full-length chunks. onnxruntime's working memory for a
+#: batch grows with its texts and their length, and the ingest's peak RSS with it. The embedder alone on the
+#: first 374 chunks of MultiHop-RAG (single runs, 2 busy CPUs): 897 MB peak with batches of 32, 642 MB with a
+#: budget of 2,048 word pieces, 512 MB with 1,024, 413 MB with 512 (and less CPU: 26 s against 33 s with 1,024);
+#: 374 MB with 512 and the batch session's memory pattern off (see ``_session_options``) (#14,
+#: docs/benchmarks.md). Short texts (questions, headlines) still go 32 at a time, and the vectors do not depend
+#: on how the texts are batched (tests/test_embedder.py).
+BATCH_WORD_PIECES = 2 * MAX_WORD_PIECES
 
 #: The optimized-model cache (``_new_session``): one folder per model, onnxruntime version and machine, holding the
 #: graph, its weights in a file of their own and the stamp that vouches for both. Bump it when the layout
@@ -76,10 +85,28 @@ CACHE_FORMAT = 2
 _GRAPH, _WEIGHTS, _STAMP = "model.onnx", "model.data", "stamp.json"
 
 
-def _session_options(threads: int, *, spin: bool) -> ort.SessionOptions:
+def word_piece_batches(lengths: list[int], most_texts: int,
+                       most_word_pieces: int = BATCH_WORD_PIECES) -> list[list[int]]:
+    """Indexes of texts with these word-piece ``lengths``, in batches to embed together: shortest first (similar
+    lengths waste less padding), each with at most ``most_texts`` texts and, once padded to its longest text, at
+    most ``most_word_pieces`` word pieces (a single longer text is a batch of its own)."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        # Sorted by length, so the text joining a batch is its longest: the padded size is count x its length.
+        if batches and len(batches[-1]) < most_texts and (len(batches[-1]) + 1) * lengths[i] <= most_word_pieces:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
+
+
+def _session_options(threads: int, *, spin: bool, mem_pattern: bool = True) -> ort.SessionOptions:
+    """``mem_pattern`` off: onnxruntime then plans no block per input shape; batches come in many shapes, and
+    with it on the ingest's peak RSS was 40-80 MB higher for the same, bit-identical, vectors (#14)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    options.enable_mem_pattern = mem_pattern
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
@@ -133,7 +160,7 @@ def _verified_model(model: Path, cache_dir: Path | None) -> tuple[Path, list[int
 
 
 def _new_session(model: Path, model_stat: list[int], threads: int, *, spin: bool,
-                 cache_dir: Path | None) -> ort.InferenceSession:
+                 cache_dir: Path | None, mem_pattern: bool = True) -> ort.InferenceSession:
     """A session for ``model`` (checked by ``_verified_model``); with ``cache_dir``, from the graph onnxruntime
     optimized for it on an earlier run.
 
@@ -153,15 +180,16 @@ def _new_session(model: Path, model_stat: list[int], threads: int, *, spin: bool
 
     providers = ["CPUExecutionProvider"]
     if cache_dir is None:
-        return ort.InferenceSession(str(model), _session_options(threads, spin=spin), providers=providers)
+        options = _session_options(threads, spin=spin, mem_pattern=mem_pattern)
+        return ort.InferenceSession(str(model), options, providers=providers)
     folder = _cache_folder(cache_dir)
     stamp = _read_stamp(folder)
     if stamp.get("source") == _source_entry(model_stat) and _cache_files_unchanged(stamp, folder):
-        options = _session_options(threads, spin=spin)
+        options = _session_options(threads, spin=spin, mem_pattern=mem_pattern)
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         with contextlib.suppress(Exception):  # onnxruntime's errors derive from Exception; optimized again below
             return ort.InferenceSession(str(folder / _GRAPH), options, providers=providers)
-    options = _session_options(threads, spin=spin)
+    options = _session_options(threads, spin=spin, mem_pattern=mem_pattern)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix="minilm.", dir=cache_dir))
@@ -208,8 +236,8 @@ class MiniLMEmbeddings:
         self._cache_dir = cache_dir
         self._tokenizer = Tokenizer.from_file(str(_checked(TOKENIZER_PATH, TOKENIZER_SHA256)))
         self._tokenizer.enable_truncation(MAX_WORD_PIECES)
-        # Pad each batch to its own longest text, not to 256: 4x faster on short chunks.
-        self._tokenizer.enable_padding()
+        # No padding here: each batch is padded to its own longest text, not to 256 (4x faster on short chunks).
+        self._tokenizer.no_padding()
         self._model, self._model_stat = _verified_model(model_path or _model_path(), cache_dir)
         self._threads = threads
 
@@ -217,7 +245,8 @@ class MiniLMEmbeddings:
     def _session(self) -> ort.InferenceSession:
         """The session for batches, made on the first batch: `ask` embeds one question and never needs it, and
         each session costs about 200 MB and a third of a second to make (#16)."""
-        return _new_session(self._model, self._model_stat, self._threads, spin=True, cache_dir=self._cache_dir)
+        return _new_session(self._model, self._model_stat, self._threads, spin=True, cache_dir=self._cache_dir,
+                            mem_pattern=False)
 
     @functools.cached_property
     def _query_session(self) -> ort.InferenceSession:
@@ -226,6 +255,17 @@ class MiniLMEmbeddings:
         scoring that follows a question's embedding (measured inside `ask`: 23 → 12 ms for the embedding,
         47 → 29 ms in all); batches keep spinning, which embeds a corpus about 12% faster."""
         return _new_session(self._model, self._model_stat, self._threads, spin=False, cache_dir=self._cache_dir)
+
+    def release_batch_session(self) -> None:
+        """Free the batch session and hand the freed heap back to the system; the next batch makes it again.
+
+        An ingest that made its own embedder calls it once everything is embedded, before it builds the search
+        index: the session's working memory (about 150 MB after thousands of batches) and the index build's then
+        do not add up at the end of the ingest (#14)."""
+        self.__dict__.pop("_session", None)
+        # glibc keeps what onnxruntime freed in its heaps; malloc_trim returns it. Elsewhere there is nothing to do.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
     def count_word_pieces(self, text: str) -> int:
         """Word pieces of ``text`` with [CLS] and [SEP], without truncation."""
@@ -239,19 +279,22 @@ class MiniLMEmbeddings:
         """Embed texts into a (n, 384) float32 array, in the order given."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        # Length-sorted batches waste less padding; the results are put back in input order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = self._tokenizer.encode_batch(texts)
+        # Chosen per call, not per batch: an ingest's batches of 2 long chunks must not make the question session.
+        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
-        for begin in range(0, len(order), self.batch_size):
-            batch = order[begin : begin + self.batch_size]
-            out[batch] = self._embed_batch([texts[i] for i in batch])
+        for batch in word_piece_batches([len(e.ids) for e in encodings], self.batch_size):
+            out[batch] = self._embed_batch([encodings[i] for i in batch], session)
         return out
 
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        session = self._query_session if len(texts) <= QUERY_BATCH else self._session
+    def _embed_batch(self, encodings: list[Encoding], session: ort.InferenceSession) -> np.ndarray:
+        # Padded to the batch's longest text (as the tokenizer's own padding would: [PAD] is id 0).
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
         hidden = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]

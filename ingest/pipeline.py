@@ -28,6 +28,7 @@ from ingest.articles import ArticleParseError
 from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
 from ingest.domains import host_of
 from ingest.settings import IngestSettings
+from ingest.snapshot import WRITER_LOCK_FILE
 from ingest.store import ChunkStore, clean_ref
 from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # the loaders import trafilatura, feedparser and httpx; `writ
 
 logger = logging.getLogger(__name__)
 #: The writer lock's file in the data directory; it holds the pid of the run that has the lock.
-LOCK_FILE = "ingest.lock"
+LOCK_FILE = WRITER_LOCK_FILE
 
 
 class _RunState:

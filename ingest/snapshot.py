@@ -21,6 +21,7 @@ old snapshot could match. Only the embedded store has snapshots; with a Chroma s
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -38,6 +39,9 @@ logger = logging.getLogger(__name__)
 REVISION_FILE = "newsdesk-revision"
 #: Bumped whenever what a snapshot holds changes, so snapshots written by older code are not read.
 SNAPSHOT_FORMAT = 1
+#: The data directory's writer lock file (``ingest.pipeline.writer_lock``), named here so that a reader can
+#: tell whether a writer is busy without importing the store (and chromadb).
+WRITER_LOCK_FILE = "ingest.lock"
 
 
 def collection_name(embedding_model: str, tokenizer: str, chunk_tokens: int, chunk_overlap: int, *,
@@ -78,6 +82,22 @@ def new_revision(store_dir: Path, *, durable: bool = True) -> str:
     revision = secrets.token_hex(16)
     _write_atomically(store_dir / REVISION_FILE, revision.encode("ascii"), durable=durable)
     return revision
+
+
+def writer_busy(data_dir: Path) -> bool:
+    """Whether a writer holds the data directory's lock now; a writer about to write a fresh snapshot, then.
+
+    A shared lock tried without waiting conflicts only with the writer's exclusive one, and leaves the lock file
+    as it is. SEE: https://man7.org/linux/man-pages/man2/flock.2.html"""
+    try:
+        with open(data_dir / WRITER_LOCK_FILE, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    except BlockingIOError:
+        return True
+    except OSError:  # no lock file: nobody ever wrote here
+        return False
+    return False
 
 
 def snapshot_path(data_dir: Path, collection: str) -> Path:

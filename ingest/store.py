@@ -333,6 +333,11 @@ class ChunkStore:
         found = self._articles.get(ids=[article_id], include=["documents"])
         return found["documents"][0] if found["ids"] and found["documents"] else None
 
+    def article_bodies(self) -> list[tuple[str, str]]:
+        """``(id, body)`` of every article, for the bodies saved beside the snapshot (``ingest.article_bodies``)."""
+        found = self._articles.get(include=["documents"])
+        return [(i, body) for i, body in zip(found["ids"], found["documents"] or [], strict=True) if body is not None]
+
     def articles(self) -> list[ArticleRecord]:
         found = self._articles.get(include=["metadatas"])
         records = [record_from(i, m) for i, m in zip(found["ids"], found["metadatas"] or [], strict=True)]
@@ -344,8 +349,11 @@ class ChunkStore:
     def chunk_ids(self) -> list[str]:
         return list(self._chunks.get(include=[])["ids"])
 
-    def export_chunks(self, batch: int = 5000) -> ChunkExport:
+    def export_chunks(self, batch: int = 500) -> ChunkExport:
         """Every chunk with its vector, for in-memory indexes (BM25, exact dense scoring) built beside Chroma.
+
+        Read ``batch`` chunks at a time: pages of 5,000 took the export of the 9,214 MultiHop-RAG chunks to a peak
+        240 MB above where it started, pages of 500 to 88 MB, in the same time (#14).
 
         Another process may write while the pages are read: pages are read until one comes back short (not up
         to a count taken before, which a concurrent delete makes too high), and a chunk that a concurrent insert
