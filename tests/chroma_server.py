@@ -9,13 +9,16 @@ only when the ``chroma`` binary is missing.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -71,6 +74,21 @@ class ChromaServer:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+
+
+@contextlib.contextmanager
+def proxy_in_front(server: ChromaServer, handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """The URL of an HTTP server on 127.0.0.1 that hands each request to ``handler``, a subclass given the real
+    server's URL as ``upstream``: a stand-in that forwards, refuses or drops what a test chooses."""
+    bound = type(handler.__name__, (handler,), {"upstream": server.url})
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), bound)
+    thread = threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{proxy.server_address[1]}"
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +25,7 @@ from bot.service import Newsdesk
 from bot.settings import BotSettings
 from bot.telegram.app import build_application
 from ingest.embedder import MiniLMEmbeddings
-from tests.chroma_server import ChromaServer
+from tests.chroma_server import ChromaServer, proxy_in_front
 from tests.conftest import SAMPLES, Closing
 from tests.fake_bot_api import TOKEN, FakeBotApiServer
 from tests.telegram_running import running
@@ -126,13 +125,8 @@ class _DiesAtCount(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def dies_at_count(chroma_server: ChromaServer) -> Iterator[str]:
-    handler = type("DiesAtCount", (_DiesAtCount,), {"upstream": chroma_server.url})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with proxy_in_front(chroma_server, _DiesAtCount) as url:
+        yield url
 
 
 def test_info_when_the_server_goes_away_mid_command_is_one_line(server_settings: BotSettings, dies_at_count: str,

@@ -11,9 +11,8 @@ import io
 import json
 import logging
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -25,7 +24,7 @@ from bot.errors import StoreError
 from bot.service import Newsdesk
 from bot.settings import BotSettings
 from ingest.embedder import MiniLMEmbeddings
-from tests.chroma_server import ChromaServer
+from tests.chroma_server import ChromaServer, proxy_in_front
 from tests.conftest import SAMPLES, Closing
 
 FERRY = SAMPLES / "01-harbour-ferry-strike.txt"
@@ -168,13 +167,8 @@ class _TokenGate(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def token_gate(chroma_server: ChromaServer) -> Iterator[str]:
-    handler = type("Gate", (_TokenGate,), {"upstream": chroma_server.url})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with proxy_in_front(chroma_server, _TokenGate) as url:
+        yield url
 
 
 def test_a_token_server_gets_the_token_and_nobody_sees_it(server_settings: BotSettings, token_gate: str) -> None:
