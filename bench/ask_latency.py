@@ -11,7 +11,6 @@ The questions are the dev split's, each asked once after a warm-up.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ask_timing import extractive_ask, latency_ms  # noqa: E402
+from bench.ask_timing import copy_blocks, extractive_ask, latency_ms, with_copies  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from bot.evaluation.multihop import EVAL_DIR  # noqa: E402
 from bot.retrieval.retriever import HybridRetriever  # noqa: E402
@@ -34,27 +33,19 @@ from ingest.sentences import sentence_spans  # noqa: E402
 
 def enlarged(index: SearchIndex, size: int) -> SearchIndex:
     """``index`` with copies of its chunks (as other articles) appended until it holds ``size`` chunks."""
-    passages, vectors, stamps = list(index.passages), [index.vectors], [index.published_ts]
-    copy = 0
-    while len(passages) < size:
-        copy += 1
-        take = min(len(index.passages), size - len(passages))
-        passages += [dataclasses.replace(p, chunk_id=f"{p.chunk_id}-{copy}", article_id=f"{p.article_id}-{copy}")
-                     for p in index.passages[:take]]
-        vectors.append(index.vectors[:take])
-        stamps.append(index.published_ts[:take])
+    size = max(size, len(index.passages))
+    blocks = copy_blocks(len(index.passages), size)
+    passages = with_copies(index.passages, size)
+    vectors = np.vstack([index.vectors[:count] for _, count in blocks])
+    stamps = np.concatenate([index.published_ts[:count] for _, count in blocks])
     bm25 = bm25s.BM25()
     bm25.index(tokenize([f"{header(p)}\n{p.text}" for p in passages]), show_progress=False)
     # Sentences of the copies are the originals' sentences, owned by the copy chunks.
     owners = np.concatenate([index.sentence_chunk[index.sentence_chunk < take] + offset
-                             for offset, take in _blocks(len(index.passages), len(passages))])
+                             for offset, take in blocks])
     sentence_bm25 = bm25s.BM25()
     sentence_bm25.index(tokenize(_sentences(passages)), show_progress=False)
-    return SearchIndex("bench", passages, np.vstack(vectors), bm25, np.concatenate(stamps), sentence_bm25, owners)
-
-
-def _blocks(size: int, total: int) -> list[tuple[int, int]]:
-    return [(offset, min(size, total - offset)) for offset in range(0, total, size)]
+    return SearchIndex("bench", passages, vectors, bm25, stamps, sentence_bm25, owners)
 
 
 def _sentences(passages: list) -> list[str]:

@@ -1,16 +1,32 @@
-"""How long an extractive `ask` takes in a warm process: shared by `make bench-ask` and `make bench-growth`."""
+"""How long an extractive `ask` takes in a warm process, over a collection enlarged by copies: shared by
+`make bench-ask` and `make bench-growth`."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from bot.answering.extractive import answer
 from bot.retrieval.retriever import HybridRetriever
 from bot.settings import BotSettings
 from ingest.outlets import OutletRegistry
+from ingest.types import Passage
+
+
+def copy_blocks(size: int, total: int) -> list[tuple[int, int]]:
+    """``(offset, count)`` of each block of a collection of ``total`` chunks made of the first ``size`` chunks
+    and copies of them: block 0 the originals, block n their n-th copy."""
+    return [(offset, min(size, total - offset)) for offset in range(0, total, size)]
+
+
+def with_copies(passages: Sequence[Passage], total: int) -> list[Passage]:
+    """The first ``total`` of ``passages``, then copies of them as other articles (ids suffixed ``-n``) up to
+    ``total`` chunks; rows of the chunks' vectors follow the same ``copy_blocks``."""
+    return [p if offset == 0 else replace(p, chunk_id=f"{p.chunk_id}-{offset // len(passages)}",
+                                          article_id=f"{p.article_id}-{offset // len(passages)}")
+            for offset, count in copy_blocks(len(passages), total) for p in passages[:count]]
 
 
 def extractive_ask(retriever: HybridRetriever, registry: OutletRegistry,

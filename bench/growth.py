@@ -24,7 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.ask_timing import extractive_ask, latency_ms  # noqa: E402
+from bench.ask_timing import copy_blocks, extractive_ask, latency_ms, with_copies  # noqa: E402
 from bench.report import BENCHMARKS, write_section  # noqa: E402
 from bot.evaluation.multihop import EVAL_DIR  # noqa: E402
 from bot.retrieval.retriever import HybridRetriever  # noqa: E402
@@ -48,14 +48,9 @@ class ExportOf:
 
 def resized(base: SearchIndex, size: int) -> ChunkExport:
     """The first ``size`` chunks of ``base``, or all of them and copies (as other articles) up to ``size``."""
-    passages, vectors, copy = list(base.passages[:size]), [base.vectors[:size]], 0
-    while len(passages) < size:
-        copy += 1
-        take = min(len(base.passages), size - len(passages))
-        passages += [dataclasses.replace(p, chunk_id=f"{p.chunk_id}-{copy}", article_id=f"{p.article_id}-{copy}")
-                     for p in base.passages[:take]]
-        vectors.append(base.vectors[:take])
-    return ChunkExport(ids=[p.chunk_id for p in passages], passages=passages, vectors=np.vstack(vectors))
+    passages = with_copies(base.passages, size)
+    vectors = np.vstack([base.vectors[:count] for _, count in copy_blocks(len(base.passages), size)])
+    return ChunkExport(ids=[p.chunk_id for p in passages], passages=passages, vectors=vectors)
 
 
 def _growth(values: list[float], i: int) -> str:
