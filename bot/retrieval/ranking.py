@@ -290,7 +290,9 @@ def fit_listwise(queries: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1e
 
     Newton's method on standardised columns, mapped back to raw units: the gradient is, per question, the
     softmax-weighted mean feature row minus the relevant-weighted one. With several relevant chunks the loss is
-    not convex, so each step uses the Hessian's eigenvalues clipped at ``l2`` and is at most 2 long.
+    not convex, so each step uses the Hessian's eigenvalues clipped at ``l2``, and a backtracking line search
+    halves it until the loss falls (Armijo): without one, a full step could overshoot where the loss curves
+    down, and at L2 0.3 the fit oscillated between steps (free-form MRR@10 0.47 instead of 0.79).
     """
     kept = [(features, labels > 0) for features, labels in queries if 0 < (labels > 0).sum() < len(labels)]
     if not kept:
@@ -298,25 +300,53 @@ def fit_listwise(queries: list[tuple[np.ndarray, np.ndarray]], *, l2: float = 1e
     stacked = np.vstack([features for features, _ in kept])
     mean, spread = stacked.mean(axis=0), stacked.std(axis=0) + 1e-9
     standardised = [((features - mean) / spread, relevant) for features, relevant in kept]
-    width = stacked.shape[1]
-    weights = np.zeros(width)
+    weights = np.zeros(stacked.shape[1])
+    loss = listwise_loss(standardised, weights, l2)
     for _ in range(steps):
-        gradient, curvature = l2 * weights, l2 * np.eye(width)
-        for rows, relevant in standardised:
-            scores = rows @ weights
-            every = _softmax(scores)
-            wanted = _softmax(np.where(relevant, scores, -np.inf))
-            every_mean, wanted_mean = every @ rows, wanted @ rows
-            gradient += (every_mean - wanted_mean) / len(standardised)
-            curvature += ((rows * every[:, None]).T @ rows - np.outer(every_mean, every_mean)
-                          - (rows * wanted[:, None]).T @ rows + np.outer(wanted_mean, wanted_mean)) / len(standardised)
+        gradient, curvature = listwise_derivatives(standardised, weights, l2)
         values, vectors = np.linalg.eigh(curvature)
         step = vectors @ ((vectors.T @ gradient) / np.maximum(values, l2))
         step *= min(1.0, 2.0 / max(np.abs(step).max(), 1e-12))
-        weights -= step
-        if np.abs(step).max() < tolerance:
+        length, slope = 1.0, float(gradient @ step)  # the loss falls along −step at this rate, at first
+        while (tried := listwise_loss(standardised, weights - length * step, l2)) > loss - 1e-4 * length * slope:
+            length /= 2
+            if length * np.abs(step).max() < tolerance:
+                return weights / spread  # no step downhill is longer than the tolerance: converged
+        weights, loss = weights - length * step, tried
+        if length * np.abs(step).max() < tolerance:
             break
     return weights / spread
+
+
+def listwise_loss(standardised: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray, l2: float) -> float:
+    """``fit_listwise``'s objective at ``weights``: the mean over questions of −log(the softmax mass of the
+    relevant candidates), in log-sum-exp form so that no mass underflows to log(0), plus L2/2 · |weights|²."""
+    total = 0.0
+    for rows, relevant in standardised:
+        scores = rows @ weights
+        total += _log_sum_exp(scores) - _log_sum_exp(scores[relevant])
+    return total / len(standardised) + 0.5 * l2 * float(weights @ weights)
+
+
+def listwise_derivatives(standardised: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray,
+                          l2: float) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient and Hessian of ``listwise_loss``."""
+    width = len(weights)
+    gradient, curvature = l2 * weights, l2 * np.eye(width)
+    for rows, relevant in standardised:
+        scores = rows @ weights
+        every = _softmax(scores)
+        wanted = _softmax(np.where(relevant, scores, -np.inf))
+        every_mean, wanted_mean = every @ rows, wanted @ rows
+        gradient += (every_mean - wanted_mean) / len(standardised)
+        curvature += ((rows * every[:, None]).T @ rows - np.outer(every_mean, every_mean)
+                      - (rows * wanted[:, None]).T @ rows + np.outer(wanted_mean, wanted_mean)) / len(standardised)
+    return gradient, curvature
+
+
+def _log_sum_exp(scores: np.ndarray) -> float:
+    top = scores.max()
+    return float(top + np.log(np.exp(scores - top).sum()))
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
