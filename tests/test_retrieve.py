@@ -309,3 +309,20 @@ def test_retrieve_scores_what_the_fitter_sees(sample_desk: Newsdesk, question: s
         allowed = np.flatnonzero(retriever.candidates(question))
         best = allowed[np.argmax(ranker.score(features)[allowed])]
         assert retriever.retrieve(question, k=1).passages[0].chunk_id == index.passages[best].chunk_id
+
+
+@pytest.mark.parametrize("question", [
+    "How did the council vote on the flood barrier, and who will pay for the flood barrier?",
+    "Why did the ferry workers strike, and what did the harbour authority offer them?",
+    "How much will the flood barrier cost, and when will work on the barrier start?",
+])
+def test_a_question_naming_no_outlet_is_ranked_as_one(sample_desk: Newsdesk, question: str) -> None:
+    # A reader's "X, and Y?" asks two things of one story: a slot per clause put the other clause's best chunk
+    # above the chunk the whole question ranks first (#15). Without an outlet named, the order is the score's.
+    retriever = sample_desk.retriever()
+    features, _ = retriever.features(question)
+    scores = retriever.ranker.score(features)
+    allowed = np.flatnonzero(retriever.candidates(question))
+    expected = allowed[np.argsort(-scores[allowed], kind="stable")[:4]]
+    passages = retriever.retrieve(question, k=4).passages
+    assert [p.chunk_id for p in passages] == [retriever.index.passages[i].chunk_id for i in expected]
