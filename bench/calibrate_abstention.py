@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.answering.coverage import Nearness  # noqa: E402
 from bot.answering.extractive import CoverageRule, assess  # noqa: E402
 from bot.evaluation.multihop import load_queries, open_eval_desk  # noqa: E402
 from bot.service import Newsdesk  # noqa: E402
@@ -99,22 +100,25 @@ def _rule(rule: CoverageRule) -> str:
             f"short ≤ {rule.short_up_to}, numbered names {'yes' if rule.numbered_names else 'no'}")
 
 
-def _assess_file(desk: Newsdesk, path: Path, max_quotes: int) -> list[Row]:
+def _assess_file(desk: Newsdesk, path: Path, max_quotes: int, rules: tuple[CoverageRule, ...],
+                 nearness: Nearness | None) -> list[Row]:
     """Each question of ``path`` retrieved once (top 10, as the eval asks), then judged at every floor and rule."""
     rows = []
     for query in load_queries(path):
         found = desk.search(query.query, k=10)
         gaps = {}
         for floor in FLOORS:
-            assessment = assess(query.query, found.passages, min_relevance=floor, max_quotes=max_quotes)
-            gaps.update({(floor, rule): assessment.gap(rule) is not None for rule in RULES})
+            assessment = assess(query.query, found.passages, min_relevance=floor, max_quotes=max_quotes,
+                                nearness=nearness)
+            gaps.update({(floor, rule): assessment.gap(rule) is not None for rule in rules})
         rows.append(Row(path.name, query.is_null, bool(found.missing_outlets or found.unknown_names), gaps))
     return rows
 
 
-def assess_files(files: list[Path], settings: BotSettings) -> list[Row]:
-    """Every question of ``files`` retrieved once and judged at every floor and rule (exits when the eval
-    collection is missing)."""
+def assess_files(files: list[Path], settings: BotSettings, rules: tuple[CoverageRule, ...] = RULES,
+                 nearness: Nearness | None = None) -> list[Row]:
+    """Every question of ``files`` retrieved once and judged at every floor and rule of ``rules`` (with
+    ``nearness``: word-piece paraphrases measured too); exits when the eval collection is missing."""
     desk = open_eval_desk(Newsdesk(settings))
     if not desk.collection_exists():
         sys.exit(f"calibrate: no eval collection in {desk.settings.data_dir}: run `make eval` first")
@@ -127,7 +131,7 @@ def assess_files(files: list[Path], settings: BotSettings) -> list[Row]:
             if on_local and local is None:
                 local = Newsdesk(settings.model_copy(update={"data_dir": Path(tmp)}), embeddings=desk.embeddings)
                 local.ingest([p for p in LOCAL_SOURCES if p.exists()])
-            rows += _assess_file(local if on_local else desk, path, settings.max_quotes)
+            rows += _assess_file(local if on_local else desk, path, settings.max_quotes, rules, nearness)
             print(f"calibrate: {path.name}: {sum(r.file == path.name for r in rows)} questions", file=sys.stderr)
     return rows
 

@@ -42,3 +42,28 @@ def test_each_fold_is_scored_by_a_choice_made_without_it() -> None:
     assert chosen == [LENIENT, STRICT], chosen
     assert [r.gaps[HELD_OUT_KEY] for r in scored[:3]] == [False] * 3, "fold 0 judged by the rule fold 1 chose"
     assert all(r.gaps[HELD_OUT_KEY] for r in scored[3:]), "fold 1 judged by the rule fold 0 chose"
+
+
+def test_each_variant_is_reported_offered_and_forced_in_the_same_folds() -> None:
+    from dataclasses import replace
+
+    from bench.crossval_abstention import VARIANT_BASE, VARIANTS, variants_report
+
+    rules = {*VARIANT_BASE, *(replace(r, **o) for r in VARIANT_BASE for opts in VARIANTS.values() for o in opts)}
+
+    def row(null: bool, file: str = "large.json") -> Row:
+        # Only the focus check abstains, and on every question: it refuses all 4 absent topics (cost 0 instead
+        # of 12) and the 2 answerable questions (cost 2), so offered it is chosen in every fold.
+        return Row(file, null, False, {(0.25, r): r.focus for r in rules})
+
+    rows = [*(row(True) for _ in range(4)), *(row(False) for _ in range(2)), row(True, "dev.json"),
+            row(False, "dev.json")]
+    lines = variants_report(rows, {"large.json"}, "dev.json", [], [0, 1, 0, 1, 0, 1], 2)
+    by_name = {(cells[1].strip(), cells[2].strip()): cells for cells in (line.split("|") for line in lines[2:])}
+    assert len(lines) == 2 + 1 + 2 * len(VARIANTS), "a header, the base grid, each variant offered and forced"
+    assert by_name[("shipped rule's options only", "-")][3].strip() == "0.000 / 0.000"
+    focus = next(name for name in VARIANTS if "focus" in name)
+    assert by_name[(focus, "forced")][3].strip() == "1.000 / 1.000"
+    assert by_name[(focus, "offered")][5].strip() == "2 of 2", "each fold chose the focus check"
+    assert by_name[(next(iter(VARIANTS)), "forced")][5].strip() == "2 of 2"
+    assert by_name[(next(iter(VARIANTS)), "forced")][3].strip() == "0.000 / 0.000", "paraphrases abstain on none"

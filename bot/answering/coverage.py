@@ -6,7 +6,9 @@ general secretary" answers "what did the head of the UCU say" without the word "
 counts as covered by its usual paraphrases ("fall" by "dropped", "died" by "killed" or "death toll"), so a
 paraphrased question is not refused for its wording. A question asking for a quantity ("how many", "how much",
 "what percentage") also needs a number, and a numbered thing it names ("the Pixel 9", "Game 7") must be named
-with its number. Pure and table-driven: no model, no I/O.
+with its number. Pure and table-driven: no model, no I/O. Optionally (off in the shipped rule: measured in
+docs/calibration-variants.md) a ``Nearness`` the caller loads counts a word whose word-piece vector is near a key
+term ("quake" for "earthquake") as covering it.
 
 Example: "How many people died in the Turkey earthquake?" has the key terms Turkey, died (any death word) and
 earthquake, and asks for a number; passages about Turkey's elections cover only Turkey, so the answer is
@@ -19,6 +21,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
 
 from bot.answering.roles import ROLE_STEMS
 from bot.answering.text import STOPWORDS, content_terms
@@ -165,6 +170,45 @@ def missing_terms(key: KeyContent, stems: frozenset[str]) -> tuple[KeyTerm, ...]
     return tuple(t for t in key.terms if not t.stems & stems)
 
 
+class Nearness(Protocol):
+    """How near words are in meaning (``ingest.word_vectors.WordVectors``: the shipped model's word pieces)."""
+
+    def similarities(self, words: list[str], others: list[str]) -> np.ndarray: ...
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text``, as the word-piece vectors look them up."""
+    return frozenset(w.lower() for w in _WORD.findall(unicodedata.normalize("NFKC", text)))
+
+
+#: Cosines below this are not kept: no paraphrase threshold worth calibrating is that low.
+NEAR_FLOOR = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class NearWords:
+    """Per key term of a question, the words of some texts near it in meaning, with their cosine (at least
+    ``NEAR_FLOOR``; none without ``Nearness``)."""
+
+    near: tuple[dict[str, float], ...]
+
+    @classmethod
+    def build(cls, key: KeyContent, words: Iterable[str], nearness: Nearness | None) -> NearWords:
+        words = sorted(set(words))
+        if nearness is None or not key.terms or not words:
+            return cls(tuple({} for _ in key.terms))
+        matrix = nearness.similarities([t.word.lower() for t in key.terms], words)
+        return cls(tuple({words[j]: float(row[j]) for j in np.flatnonzero(row >= NEAR_FLOOR)} for row in matrix))
+
+    def cover(self, key: KeyContent, stems: frozenset[str], words: frozenset[str]) -> tuple[float, ...]:
+        """Per key term: 1 when ``stems`` hold it (its word or its paraphrase family), else the highest cosine
+        of a word of ``words`` to it (below 1: another word; 0 when none is near)."""
+        return tuple(
+            1.0 if t.stems & stems else max((min(c, 0.999) for w, c in near.items() if w in words), default=0.0)
+            for t, near in zip(key.terms, self.near, strict=True)
+        )
+
+
 def has_number(text: str) -> bool:
     return bool(_NUMBER.search(text))
 
@@ -222,6 +266,15 @@ def unmatched_numbered_names(question: str, texts: Iterable[str]) -> tuple[str, 
 
 def _join(phrases: list[str]) -> str:
     return phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} or {phrases[-1]}"
+
+
+def apart_message(terms: tuple[KeyTerm, ...]) -> str | None:
+    """Why the answer abstains when no one article holds all the key terms: "The articles found mention Turkey
+    and an earthquake, but not together."; None with fewer than two names or topic nouns to name."""
+    phrases = [t.phrase() for t in terms if t.noun or t.name][:3]
+    if len(phrases) < 2:
+        return None
+    return f"The articles found mention {', '.join(phrases[:-1])} and {phrases[-1]}, but not together."
 
 
 def numbered_gap(missing: tuple[str, ...]) -> str:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.answering.coverage import (
     KeyContent,
     KeyTerm,
+    Nearness,
+    NearWords,
+    apart_message,
     date_stems,
     gap_message,
     has_figure,
@@ -26,6 +29,7 @@ from bot.answering.coverage import (
     numbered_gap,
     stems_of,
     unmatched_numbered_names,
+    words_of,
 )
 from bot.answering.labels import corroboration, outlet_label, republisher
 from bot.answering.roles import role_in, speaker_matches
@@ -69,6 +73,20 @@ class CoverageRule:
     #: A numbered thing the question names ("the Pixel 9", "Game 7") must be named with its number in a relevant
     #: passage: the articles on the Pixel 8 do not answer it (bot.answering.coverage.numbered_names).
     numbered_names: bool = True
+    #: A key term that is not a name counts as covered by a word whose word-piece vector has at least this cosine
+    #: to it ("quake" for "earthquake" 0.76); 1.0: only its own word or paraphrase family.
+    paraphrase: float = 1.0
+    # The three checks below need the word-piece vectors (``assess(..., nearness=)``) and judge short questions
+    # only (``short_up_to``); all are off here: measured, they cost more than they gain (docs/calibration.md).
+    #: The largest share of the key terms that the best single article (all its retrieved passages and title)
+    #: lacks: "the articles mention X and Y, but not together" when no article holds them all.
+    max_article_missing: float = 1.0
+    #: The largest share of the key terms that the best single quote (a sentence, or two adjacent ones of a
+    #: paragraph) lacks: the event asked about must be told in the same place as what it is about.
+    max_window_missing: float = 1.0
+    #: The question's focus term (its key term, not a name, found in the fewest retrieved passages: the event,
+    #: the relation) must be covered by the quotes.
+    focus: bool = False
 
 
 _SPEECH_QUESTION = re.compile(
@@ -104,9 +122,13 @@ def _sentences(passages: list[Passage]) -> list[tuple[Passage, int, int]]:
     return found
 
 
+def _label(passage: Passage) -> str:
+    """The passage's title and outlet names: a quote is read under them."""
+    return f"{passage.title} {' '.join(r.name for r in (passage.original, passage.publisher) if r)}"
+
+
 def _label_stems(passage: Passage) -> frozenset[str]:
-    names = " ".join(r.name for r in (passage.original, passage.publisher) if r)
-    return stems_of(f"{passage.title} {names}")
+    return stems_of(_label(passage))
 
 
 def _candidates(question: str, passages: list[Passage], key: KeyContent) -> list[_Candidate]:
@@ -222,30 +244,56 @@ class Assessment:
     number_missing: bool  # a quantity is asked for and no quote holds a number
     names_apart: tuple[KeyTerm, ...]  # the question's names that the quote naming most of them lacks
     numbered_missing: tuple[str, ...] = ()  # "Switch 2": numbered names no relevant passage holds with the number
+    # Per key term, how well it is covered (1: its word or family; else the best word-piece cosine) by: the
+    # relevant passages; each relevant article; each quoted article (all quotes for several reports); each quote.
+    present_cover: tuple[float, ...] = ()
+    article_cover: tuple[tuple[float, ...], ...] = ()
+    quoted_cover: tuple[tuple[float, ...], ...] = ()
+    window_cover: tuple[tuple[float, ...], ...] = ()
+    focus: int | None = None  # index of the focus term in key.terms
+
+    def _missing(self, cover: tuple[float, ...], rule: CoverageRule) -> tuple[KeyTerm, ...]:
+        """The key terms ``cover`` does not reach: names need their own word, others a near one."""
+        return tuple(t for t, c in zip(self.key.terms, cover, strict=True) if c < (1.0 if t.name else rule.paraphrase))
+
+    def _fewest_missing(self, covers: tuple[tuple[float, ...], ...], rule: CoverageRule) -> tuple[KeyTerm, ...]:
+        return min((self._missing(c, rule) for c in covers), key=len, default=self.key.terms)
 
     def gap(self, rule: CoverageRule) -> str | None:
         """Why the quotes do not answer the question (the abstention's text), or None when they do."""
         if not self.picked:
             return CANNOT_ANSWER
         terms = self.key.terms
-        found = tuple(t for t in terms if t not in self.absent)
+        soft = len(self.present_cover) == len(terms)
+        absent = self._missing(self.present_cover, rule) if soft else self.absent
+        uncovered = self._fewest_missing(self.quoted_cover, rule) if soft else self.uncovered
+        found = tuple(t for t in terms if t not in absent)
         # Whatever the reason, terms no passage holds are the clearest thing to tell the reader.
-        missing = (gap_message(found, self.absent, number_missing=False) if self.absent else None) or CANNOT_ANSWER
-        if len(self.absent) > rule.max_absent * len(terms) or len(self.uncovered) > rule.max_uncovered * len(terms):
+        missing = (gap_message(found, absent, number_missing=False) if absent else None) or CANNOT_ANSWER
+        if len(absent) > rule.max_absent * len(terms) or len(uncovered) > rule.max_uncovered * len(terms):
             return missing
         if rule.numbered_names and self.numbered_missing:
             return numbered_gap(self.numbered_missing)
-        topic_absent = any(t.noun or t.name for t in self.absent)
+        topic_absent = any(t.noun or t.name for t in absent)
         if len(terms) <= rule.short_up_to and (self.names_apart or topic_absent):
             return missing
+        if soft and len(terms) <= rule.short_up_to:
+            if len(self._fewest_missing(self.article_cover, rule)) > rule.max_article_missing * len(terms):
+                return apart_message(terms) or missing
+            if len(self._fewest_missing(self.window_cover, rule)) > rule.max_window_missing * len(terms):
+                return missing
+            if rule.focus and self.focus is not None and terms[self.focus] in uncovered:
+                return gap_message(found, (terms[self.focus],), number_missing=False) or missing
         if rule.need_number and self.number_missing:
             return gap_message(terms, (), number_missing=True) or CANNOT_ANSWER
         return None
 
 
-def assess(question: str, passages: list[Passage], *, min_relevance: float, max_quotes: int = 3) -> Assessment:
+def assess(question: str, passages: list[Passage], *, min_relevance: float, max_quotes: int = 3,
+           nearness: Nearness | None = None) -> Assessment:
     """Pick the quotes for ``question`` from the passages of articles with a passage scoring at least
-    ``min_relevance``, and measure what of the question's key content they and the passages cover."""
+    ``min_relevance``, and measure what of the question's key content they and the passages cover (with
+    ``nearness``, also how near the nearest word comes to each key term they lack)."""
     key = key_content(question)
     # An article with one passage relevant enough is relevant: its other retrieved passages may hold the answer
     # in words the question's embedding does not match ("how did the council vote" → "by seven votes to six").
@@ -268,13 +316,58 @@ def assess(question: str, passages: list[Passage], *, min_relevance: float, max_
     apart = min(([t for t in missing_terms(key, c.stems | context[c.passage.chunk_id]) if t in names]
                  for c in picked), key=len, default=names)
     numbered = unmatched_numbered_names(question, (f"{p.title}\n{p.text}" for p in relevant))
-    return Assessment(key, relevant, picked, missing_terms(key, present), uncovered,
-                      key.quantity and not any(has_number(c.text) for c in picked), tuple(apart), numbered)
+    found = Assessment(key, relevant, picked, missing_terms(key, present), uncovered,
+                       key.quantity and not any(has_number(c.text) for c in picked), tuple(apart), numbered)
+    if nearness is None:
+        return found
+    return _with_covers(found, list(relevant), min_relevance, several, nearness)
+
+
+def _with_covers(found: Assessment, relevant: list[Passage], min_relevance: float, several: bool,
+                 nearness: Nearness) -> Assessment:
+    """``found`` with how near each scope (passages, articles, quoted articles, quotes) comes to each key term."""
+    key = found.key
+    # Stems and words of each passage (with its title and outlet names), computed once: each scope is a union.
+    stems = {p.chunk_id: stems_of(p.text) | _label_stems(p) for p in relevant}
+    words = {p.chunk_id: words_of(f"{p.text} {_label(p)}") for p in relevant}
+    near = NearWords.build(key, frozenset().union(*words.values()), nearness)
+
+    def cover(passages: list[Passage]) -> tuple[float, ...]:
+        chunks = [p.chunk_id for p in passages]
+        return near.cover(key, frozenset().union(*(stems[c] for c in chunks)),
+                          frozenset().union(*(words[c] for c in chunks)))
+
+    articles: dict[str, list[Passage]] = {}
+    for p in relevant:
+        articles.setdefault(p.article_id, []).append(p)
+    quoted: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for c in found.picked:
+        old_stems, old_words = quoted.get(c.passage.article_id, (frozenset(), frozenset()))
+        quoted[c.passage.article_id] = (old_stems | c.stems, old_words | words_of(f"{c.text} {_label(c.passage)}"))
+    groups = list(quoted.values())
+    if several and groups:
+        groups = [(frozenset().union(*(g[0] for g in groups)), frozenset().union(*(g[1] for g in groups)))]
+    return replace(
+        found,
+        present_cover=cover([p for p in relevant if p.score >= min_relevance]),
+        article_cover=tuple(cover(ps) for ps in articles.values()),
+        quoted_cover=tuple(near.cover(key, s, w) for s, w in groups),
+        window_cover=tuple(near.cover(key, stems_of(c.text), words_of(c.text)) for c in found.picked),
+        focus=_focus(key, list(stems.values())),
+    )
+
+
+def _focus(key: KeyContent, passages: list[frozenset[str]]) -> int | None:
+    """The key term (not a name) found in the fewest retrieved passages (``passages``: their stems): what is rarest
+    in them is what the question adds to the names it shares with them (the event, the relation); ties go to the
+    later term."""
+    counts = [(sum(bool(t.stems & s) for s in passages), -i) for i, t in enumerate(key.terms) if not t.name]
+    return -min(counts)[1] if counts else None
 
 
 def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, min_relevance: float,
            max_quotes: int = 3, missing_outlets: tuple[str, ...] = (), unknown_names: tuple[str, ...] = (),
-           rule: CoverageRule = CoverageRule()) -> Answer:
+           rule: CoverageRule = CoverageRule(), nearness: Nearness | None = None) -> Answer:
     """Quote the sentences that answer ``question`` from ``passages``, each with a numbered, outlet-flagged citation.
 
     Quotes as many sentences as the question needs (often one; ``max_quotes`` at most). Abstains when no
@@ -289,7 +382,7 @@ def answer(question: str, passages: list[Passage], registry: OutletRegistry, *, 
     if unknown_names:
         message = f"The ingested articles do not mention {' or '.join(unknown_names)}."
         return Answer(question=question, answer=message, abstained=True, citations=())
-    found = assess(question, passages, min_relevance=min_relevance, max_quotes=max_quotes)
+    found = assess(question, passages, min_relevance=min_relevance, max_quotes=max_quotes, nearness=nearness)
     gap = found.gap(rule)
     if gap:
         return Answer(question=question, answer=gap, abstained=True, citations=())
