@@ -29,7 +29,7 @@ from ingest.dedup import DuplicateIndex, from_hex, signature, to_hex
 from ingest.domains import host_of
 from ingest.settings import IngestSettings
 from ingest.snapshot import WRITER_LOCK_FILE
-from ingest.store import ChunkStore, clean_ref
+from ingest.store import ChunkStore, PreparedArticle, clean_ref
 from ingest.types import Article, Evidence, IngestFailure, IngestReport, SyndicationLink
 
 if TYPE_CHECKING:  # the loaders import trafilatura, feedparser and httpx; `writer_lock` alone must not (#16)
@@ -129,13 +129,72 @@ def checked(article: Article) -> Article:
     return article if fixed == article else fixed
 
 
+#: New articles are written to Chroma in groups of this many (``ChunkStore.write_articles``), or fewer when their
+#: chunks reach ``CHUNKS_PER_WRITE`` (their vectors wait in memory, about 12 KB a chunk as Python floats). Replaying
+#: the full corpus's writes took 68 s of CPU one article at a time, 15 s in groups of 32 and 13 s of 64
+#: (docs/benchmarks.md "Where the ingest time goes"). Other processes see a group once it is written: after at most
+#: about half a minute of embedding.
+ARTICLES_PER_WRITE = 64
+CHUNKS_PER_WRITE = 2000
+
+
+class _PendingWrites:
+    """New articles at new locations, embedded and counted in the report, not yet written to the store."""
+
+    def __init__(self) -> None:
+        self.articles: list[tuple[Article, PreparedArticle]] = []
+
+    def __contains__(self, article_id: str) -> bool:
+        return any(article.id == article_id for article, _ in self.articles)
+
+    def full(self) -> bool:
+        chunks = sum(len(prepared.chunk_ids) for _, prepared in self.articles)
+        return len(self.articles) >= ARTICLES_PER_WRITE or chunks >= CHUNKS_PER_WRITE
+
+    def write(self, store: ChunkStore, state: _RunState, report: IngestReport) -> None:
+        """Write them (articles, then their publications) in one go; when that fails, one by one, so that one
+        bad article fails alone, as it would have unbatched. What cannot be written is taken back out of the
+        report and the run's state and reported as failed."""
+        pending, self.articles = self.articles, []
+        if not pending:
+            return
+        try:
+            store.write_articles([p for _, p in pending], [a for a, _ in pending])
+            return
+        except Exception as error:  # a batch failed: each article's own write says which one, if any, is at fault
+            logger.debug("writing %d articles together failed; writing them one by one", len(pending), exc_info=error)
+        for article, prepared in pending:
+            try:
+                store.write_articles([prepared], [article])
+            except Exception as error:
+                _unwritten(article, len(prepared.chunk_ids), state, report, error)
+
+
+def _unwritten(article: Article, chunks: int, state: _RunState, report: IngestReport, error: Exception) -> None:
+    report.added.remove(article.id)
+    report.chunks -= chunks
+    report.syndicated[:] = [link for link in report.syndicated if link.article_id != article.id]
+    report.failed.append(_unexpected(article.source_path, error))
+    state.articles.discard(article.id)
+    state.duplicates.remove(article.id)
+    if state.location_of.get(article.location) == article.id:
+        del state.location_of[article.location]
+    state.locations_by_article.pop(article.id, None)
+
+
 def _store_article(article: Article, state: _RunState, store: ChunkStore, settings: IngestSettings,
-                   report: IngestReport, count_word_pieces: Callable[[str], int] | None) -> None:
+                   report: IngestReport, count_word_pieces: Callable[[str], int] | None,
+                   pending: _PendingWrites) -> None:
     article = checked(article)
     location = article.location
     if state.location_of.get(location) == article.id and article.id in state.articles:
         report.unchanged.append(article.id)
         return
+    # Only a new text at a new location waits in ``pending``; anything else touches stored articles, so what is
+    # pending goes in first and this article's writes follow at once, in the order of an unbatched run.
+    batched = location not in state.location_of and article.id not in state.articles
+    if not batched:
+        pending.write(store, state, report)
     if article.id in state.articles:
         copy_of = article.id
         (report.updated if location in state.location_of else report.linked).append(article.id)
@@ -144,17 +203,27 @@ def _store_article(article: Article, state: _RunState, store: ChunkStore, settin
         sig = signature(article.body)
         # The text this location held before is the article's own earlier version, not another outlet's.
         if near := state.duplicates.closest(sig, exclude=state.location_of.get(location)):
+            if near[0] in pending:
+                pending.write(store, state, report)  # its record is read next
             article = _as_near_copy(article, near[0], near[1], store)
             report.syndicated.append(SyndicationLink(article.source_path, article.id, near[0], round(near[1], 3)))
         from ingest.chunking import chunk_article  # tiktoken: loaded by the first article that is chunked
 
         chunks = chunk_article(article.id, article.body, max_tokens=settings.chunk_tokens,
                                overlap=settings.chunk_overlap, count_word_pieces=count_word_pieces)
-        store.add_article(article, chunks, minhash=to_hex(sig))
+        prepared = store.prepare_article(article, chunks, minhash=to_hex(sig))
+        if prepared is not None and not batched:
+            store.write_articles([prepared])
         state.articles.add(article.id)
         state.duplicates.add(article.id, sig)
         (report.updated if location in state.location_of else report.added).append(article.id)
         report.chunks += len(chunks)
+        if batched and prepared is not None:
+            pending.articles.append((article, prepared))
+            state.publish(location, article.id)
+            if pending.full():
+                pending.write(store, state, report)
+            return
     store.set_publication(article)
     previous = state.publish(location, article.id)
     if previous and previous != article.id and not state.locations_by_article[previous]:
@@ -182,6 +251,7 @@ def ingest_sources(
     report = IngestReport()
     store.sweep_orphans()
     state = _RunState(store)
+    pending = _PendingWrites()
     fetcher: Fetcher | None = None
 
     def get_fetcher() -> Fetcher:
@@ -199,7 +269,7 @@ def ingest_sources(
                         report.failed.append(IngestFailure(source=loaded.source, error=loaded.reason))
                         continue
                     try:
-                        _store_article(loaded, state, store, settings, report, count_word_pieces)
+                        _store_article(loaded, state, store, settings, report, count_word_pieces, pending)
                     except Exception as error:  # one item's failure, whatever it is; the next item still goes in
                         report.failed.append(_unexpected(loaded.source_path, error))
                     if on_article:
@@ -210,6 +280,12 @@ def ingest_sources(
                 report.failed.append(IngestFailure(source=source, error=error.strerror or str(error)))
             except Exception as error:  # a loader bug: this source fails, the sources after it are still read
                 report.failed.append(_unexpected(source, error))
+        pending.write(store, state, report)
+    except KeyboardInterrupt:
+        # Ctrl-C keeps what is already embedded: those articles are complete. (A kill writes nothing of them, and
+        # so leaves them wholly absent.)
+        pending.write(store, state, report)
+        raise
     finally:
         if fetcher is not None:
             fetcher.close()

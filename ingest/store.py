@@ -5,8 +5,9 @@ Three collections share one identity: ``news_<hash>`` holds the chunks with thei
 ``news_<hash>_publications`` one record per location (URL or file) pointing at the article found there,
 so that a syndicated text published at two places is one article with two publications. An article
 counts as ingested only once its record exists, and its record is written after all its chunks went
-in with a single upsert; a run interrupted in between leaves chunks without a record, which the next
-ingest of that article replaces. Ids are content hashes, so a re-ingest changes nothing, and two machines
+in; an ingest writes its new articles in groups (``write_articles``, ``ingest.store_writes``), every chunk
+of the group before any of its records, so a run interrupted in between leaves chunks without a record,
+which the next sweep removes. Ids are content hashes, so a re-ingest changes nothing, and two machines
 writing the same article into one server write the same rows. Every write ends by replacing a change
 token in the chunk collection's metadata, which long-running readers compare (``ChunkStore.revision``).
 How our types map to metadata is in ``ingest.store_records``; opening Chroma in ``ingest.store_client``.
@@ -44,19 +45,18 @@ from ingest.store_client import (
     where,
 )
 from ingest.store_records import (
-    article_metadata,
     clean_ref,
     passage_from,
     publication_from,
+    publication_metadata,
     record_from,
-    record_metadata,
-    ref_metadata,
 )
+from ingest.store_writes import PreparedArticle, prepared_article, write_chunks_then_records
 from ingest.types import Article, ArticleRecord, Chunk, Evidence, Passage, Publication
 
 # Re-exported: callers import these from the store module, the one door to Chroma.
-__all__ = ["ChunkStore", "StoreRevision", "StoreUnavailable", "clean_ref", "close_client", "collection_name",
-           "open_client", "opened_client"]
+__all__ = ["ChunkStore", "PreparedArticle", "StoreRevision", "StoreUnavailable", "clean_ref", "close_client",
+           "collection_name", "open_client", "opened_client"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -208,31 +208,36 @@ class ChunkStore:
 
         Safe to run twice at once (two machines ingesting the same text) and to kill at any moment: the chunk
         ids are content hashes, so both writers upsert the same rows, and the record goes in last."""
-        if self.has_article(article.id):
+        prepared = self.prepare_article(article, chunks, minhash=minhash)
+        if prepared is None:
             return False
-        self._before_write()
-        vectors = self._embeddings.embed_documents([chunk.text for chunk in chunks])
-        written = {"written_at": int(time.time())}
-        base = article_metadata(article) | written
-        metadatas = [base | {"chunk_index": c.index, "start": c.start, "end": c.end} for c in chunks]
-        for begin in range(0, len(chunks), _MAX_UPSERT):
-            part = slice(begin, begin + _MAX_UPSERT)
-            self._chunks.upsert(
-                ids=[c.id for c in chunks[part]],
-                embeddings=vectors[part],
-                documents=[c.text for c in chunks[part]],
-                metadatas=metadatas[part],
-            )
-        # Leftovers of an interrupted run under other ids (an older chunker) go; rows with our ids are ours,
-        # whoever wrote them, so a concurrent writer of the same article loses nothing.
-        ours = {c.id for c in chunks}
-        stale = [i for i in self._chunks.get(where={"article_id": article.id}, include=[])["ids"] if i not in ours]
-        if stale:
-            self._chunks.delete(ids=stale)
-        record = record_metadata(article, len(chunks), minhash) | written
-        self._articles.upsert(ids=[article.id], embeddings=[[1.0]], documents=[article.body], metadatas=[record])
-        self._changed()
+        self.write_articles([prepared])
         return True
+
+    def prepare_article(self, article: Article, chunks: list[Chunk], *, minhash: str = "") -> PreparedArticle | None:
+        """An article's rows, its chunks embedded, for ``write_articles``; None (nothing embedded) when the
+        article is already complete in the store."""
+        if self.has_article(article.id):
+            return None
+        vectors = self._embeddings.embed_documents([chunk.text for chunk in chunks])
+        return prepared_article(article, chunks, vectors, minhash)
+
+    def write_articles(self, articles: list[PreparedArticle], publications: Iterable[Article] = ()) -> None:
+        """Write prepared articles together, then the given publications: one chunk upsert for all their chunks,
+        then one record upsert, so that a kill in between leaves every article wholly absent (its chunks without
+        a record: the sweep's orphans) or wholly present. Each Chroma write has a fixed cost that dwarfs its rows
+        (about 40 ms on disk, see docs/benchmarks.md "Where the ingest time goes"), hence together."""
+        publications = list(publications)
+        if not articles and not publications:
+            return
+        self._before_write()
+        if articles:
+            write_chunks_then_records(self._chunks, self._articles, articles, max_upsert=_MAX_UPSERT)
+        if publications:
+            metas = [publication_metadata(p) for p in publications]
+            self._publications.upsert(ids=[location_id(p.location) for p in publications],
+                                      embeddings=[[1.0]] * len(metas), metadatas=metas)
+        self._changed()
 
     def sweep_orphans(self) -> list[str]:
         """Delete chunks whose article has no record: what a run killed between writing an article's chunks and
@@ -283,12 +288,9 @@ class ChunkStore:
 
     def set_publication(self, article: Article | ArticleRecord) -> None:
         """Record that ``article.location`` now holds ``article`` (replacing what it held before)."""
-        meta = {"location": article.location, "article_id": article.id, "source_path": article.source_path}
-        if article.url:
-            meta["url"] = article.url
-        meta |= ref_metadata("publisher", article.publisher)
         self._before_write()
-        self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]], metadatas=[meta])
+        self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]],
+                                  metadatas=[publication_metadata(article)])
 
     def delete_publication(self, location: str) -> None:
         """Forget that ``location`` published its article (the article stays for its other locations)."""

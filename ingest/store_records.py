@@ -103,6 +103,13 @@ def record_metadata(article: Article, chunk_count: int, minhash: str) -> dict[st
     return article_metadata(article) | extra
 
 
+def publication_metadata(article: Article | ArticleRecord) -> dict[str, Any]:
+    """The row of a location's publication: where, which article, and the outlet that published it there."""
+    meta: dict[str, Any] = {"location": article.location, "article_id": article.id, "source_path": article.source_path}
+    if article.url:
+        meta["url"] = article.url
+    return meta | ref_metadata("publisher", article.publisher)
+
 
 def passage_from(chunk_id: str, text: str | None, meta: dict[str, Any] | None, score: float) -> Passage:
     meta, text = meta or {}, text or ""

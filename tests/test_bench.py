@@ -27,6 +27,8 @@ def snapshot(path: Path) -> bytes | None:
                      id="bench-ingest"),
         pytest.param("bench.ingest_scale", "--corpus", "docs/benchmarks.md", "bench-ingest-scale: no corpus at ",
                      id="bench-ingest-scale"),
+        pytest.param("bench.ingest_writes", "--collection", "docs/benchmarks.md",
+                     "bench-ingest-writes: no collection in ", id="bench-ingest-writes"),
         pytest.param("bench.growth", "--queries", "docs/benchmarks.md", "bench-growth: no questions at ",
                      id="bench-growth"),
         pytest.param("bench.calibrate_abstention", None, "docs/calibration.md",
@@ -80,6 +82,17 @@ def test_ingest_scale_reports_ratio_and_peak(tmp_path: Path, monkeypatch: pytest
 def small_collection(desk: Newsdesk) -> Path:
     desk.ingest([ROOT / "samples"])
     return desk.settings.data_dir
+
+
+def test_ingest_writes_replays_every_variant(small_collection: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.ingest_writes import VARIANTS
+
+    report = tmp_path / "benchmarks.md"
+    run_bench(monkeypatch, "bench.ingest_writes", "--collection", small_collection, "--report", report)
+    text = section(report, "ingest-writes")
+    assert all(f"| {variant.name} | " in text for variant in VARIANTS), text
+    assert "chunk upsert" in text and "record upsert" in text and "6 articles" in text, text
 
 
 def test_growth_table_has_a_row_per_size(small_collection: Path, tmp_path: Path,
