@@ -21,7 +21,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -234,9 +234,7 @@ class ChunkStore:
         if articles:
             write_chunks_then_records(self._chunks, self._articles, articles, max_upsert=_MAX_UPSERT)
         if publications:
-            metas = [publication_metadata(p) for p in publications]
-            self._publications.upsert(ids=[location_id(p.location) for p in publications],
-                                      embeddings=[[1.0]] * len(metas), metadatas=metas)
+            self._upsert_publications(publications)
         self._changed()
 
     def sweep_orphans(self) -> list[str]:
@@ -289,8 +287,11 @@ class ChunkStore:
     def set_publication(self, article: Article | ArticleRecord) -> None:
         """Record that ``article.location`` now holds ``article`` (replacing what it held before)."""
         self._before_write()
-        self._publications.upsert(ids=[location_id(article.location)], embeddings=[[1.0]],
-                                  metadatas=[publication_metadata(article)])
+        self._upsert_publications([article])
+
+    def _upsert_publications(self, articles: Sequence[Article | ArticleRecord]) -> None:
+        self._publications.upsert(ids=[location_id(a.location) for a in articles], embeddings=[[1.0]] * len(articles),
+                                  metadatas=[publication_metadata(a) for a in articles])
 
     def delete_publication(self, location: str) -> None:
         """Forget that ``location`` published its article (the article stays for its other locations)."""
